@@ -1,0 +1,206 @@
+//! One error type for every handler, mapped in one place ([`ApiError::into_response`]) to
+//! RFC 9457 `application/problem+json`. Internal causes are logged here, never sent.
+use lambda_http::{http::StatusCode, Body, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// The content type of every error response.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// One entry per bad field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// The body is not JSON, or not an object.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// DynamoDB throttled or unreachable after the SDK's retries.
+    #[error("service unavailable")]
+    Unavailable,
+    /// A real fault; the cause has been logged where it was turned into this.
+    #[error("internal error")]
+    Internal,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+/// Seconds a client should wait after a 503.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A validation error for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(id: &str) -> Self {
+        ApiError::NotFound(format!("no certification with id '{id}'"))
+    }
+
+    /// `(type, title)`: the `type` URIs are relative references documented in the README.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Validation(_) => ("/problems/validation-error", "Invalid request"),
+            ApiError::Malformed(_) => ("/problems/malformed-request", "Malformed request"),
+            ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
+            ApiError::MethodNotAllowed { .. } => ("/problems/method-not-allowed", "Method not allowed"),
+            ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
+            ApiError::PayloadTooLarge { .. } => ("/problems/payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType => ("/problems/unsupported-media-type", "Unsupported media type"),
+            ApiError::Unavailable => ("/problems/service-unavailable", "Service unavailable"),
+            ApiError::Internal => ("/problems/internal-error", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                many => format!("{} fields are invalid", many.len()),
+            },
+            ApiError::Malformed(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => d.clone(),
+            ApiError::MethodNotAllowed { allow } => format!("allowed methods: {allow}"),
+            ApiError::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
+            ApiError::UnsupportedMediaType => "the request body must be sent as application/json".into(),
+            ApiError::Unavailable => "the data store is busy or unreachable; retry shortly".into(),
+            ApiError::Internal => "an unexpected error occurred".into(),
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let status = self.status();
+        let (type_, title) = self.kind();
+        let errors = match &self {
+            ApiError::Validation(e) => Some(e.as_slice()),
+            _ => None,
+        };
+        let problem = Problem { type_, title, status: status.as_u16(), detail: self.detail(), errors };
+        // Serialising plain strings and numbers cannot fail; fall back to a fixed body anyway.
+        let body = serde_json::to_string(&problem)
+            .unwrap_or_else(|_| format!(r#"{{"type":"{type_}","title":"{title}","status":{}}}"#, status.as_u16()));
+        let mut builder = Response::builder().status(status).header("content-type", PROBLEM_JSON);
+        match &self {
+            ApiError::MethodNotAllowed { allow } => builder = builder.header("allow", allow.as_str()),
+            ApiError::Unavailable => builder = builder.header("retry-after", RETRY_AFTER_SECONDS),
+            _ => {}
+        }
+        builder.body(Body::from(body)).unwrap_or_else(|_| {
+            let mut r = Response::new(Body::Empty);
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+    }
+}
+
+/// The single place store failures become API errors (and internal causes reach the log).
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(id) => ApiError::not_found(&id),
+            StoreError::Conflict(d) => ApiError::Conflict(d),
+            StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "DynamoDB unavailable or throttled");
+                ApiError::Unavailable
+            }
+            StoreError::Corrupt(cause) => {
+                tracing::error!(error = %cause, "malformed item in the table");
+                ApiError::Internal
+            }
+            StoreError::Internal(cause) => {
+                tracing::error!(error = %cause, "DynamoDB request failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_json(r: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(r.body().as_ref()).unwrap()
+    }
+
+    #[test]
+    fn validation_problem_lists_every_field() {
+        let r = ApiError::Validation(vec![
+            FieldError::new("mentor_id", "is required"),
+            FieldError::new("cert_type", "must match ^[a-z0-9][a-z0-9_]{0,63}$"),
+        ])
+        .into_response();
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.headers()["content-type"], PROBLEM_JSON);
+        let b = body_json(&r);
+        assert_eq!(b["status"], 400);
+        assert_eq!(b["type"], "/problems/validation-error");
+        assert_eq!(b["errors"].as_array().unwrap().len(), 2);
+        assert_eq!(b["errors"][0]["field"], "mentor_id");
+    }
+
+    #[test]
+    fn unavailable_sets_retry_after_and_405_sets_allow() {
+        let r = ApiError::Unavailable.into_response();
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let r = ApiError::MethodNotAllowed { allow: "GET, PUT".into() }.into_response();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], "GET, PUT");
+    }
+
+    #[test]
+    fn internal_causes_never_reach_the_body() {
+        let r = ApiError::from(StoreError::Internal("secret connection string xyz".into())).into_response();
+        assert_eq!(r.status(), 500);
+        let text = std::str::from_utf8(r.body().as_ref()).unwrap().to_owned();
+        assert!(!text.contains("secret"), "{text}");
+        assert_eq!(body_json(&r)["detail"], "an unexpected error occurred");
+    }
+}

@@ -1,0 +1,272 @@
+//! The certification record as stored, and every JSON shape the API answers with.
+//!
+//! Field names follow `certifications-api.txt`; timestamps are UTC with whole seconds,
+//! written `YYYY-MM-DDTHH:MM:SSZ` (fixed width, so lexical order is time order, which the
+//! `expires_at` and `created_at` index sort keys rely on).
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{days_until_expiry, effective_status, is_expiring_soon};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Expired,
+    Suspended,
+    Revoked,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Active, Status::Expired, Status::Suspended, Status::Revoked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Expired => "expired",
+            Status::Suspended => "suspended",
+            Status::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` on the wire and in DynamoDB.
+pub mod timestamp {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(t: &DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalEntry {
+    #[serde(with = "timestamp")]
+    pub renewed_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The record as stored. `status` is the *stored* status; clients see
+/// [`Certification::effective_status`]. Index attributes (see [`crate::table`]) are
+/// added by the store and never appear here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certification {
+    pub id: String,
+    pub mentor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentor_name: Option<String>,
+    pub cert_type: String,
+    pub status: Status,
+    #[serde(with = "timestamp")]
+    pub issued_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub expires_at: DateTime<Utc>,
+    pub renewal_count: u32,
+    #[serde(default)]
+    pub renewal_history: Vec<RenewalEntry>,
+    #[serde(with = "timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Certification {
+    /// A new record from a validated POST body: stored `active`, no renewals yet.
+    pub fn new(id: String, new: crate::validation::NewCertification, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            mentor_id: new.mentor_id,
+            mentor_name: new.mentor_name,
+            cert_type: new.cert_type,
+            status: Status::Active,
+            issued_at: new.issued_at,
+            expires_at: new.expires_at,
+            renewal_count: 0,
+            renewal_history: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    pub fn effective_status(&self, now: DateTime<Utc>) -> Status {
+        effective_status(self.status, self.expires_at, now)
+    }
+}
+
+/// Every response that shows a certification. One shape, with the parts that differ per
+/// endpoint optional, so field order and formatting cannot drift between endpoints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificationView {
+    pub id: String,
+    pub mentor_id: String,
+    /// Always present: `null` where unknown.
+    pub mentor_name: Option<String>,
+    pub cert_type: String,
+    /// The effective status.
+    pub status: Status,
+    #[serde(with = "timestamp")]
+    pub issued_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub expires_at: DateTime<Utc>,
+    pub renewal_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewal_history: Option<Vec<RenewalEntry>>,
+    #[serde(with = "timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "timestamp")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_until_expiry: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_expiring_soon: Option<bool>,
+}
+
+impl CertificationView {
+    /// The whole record: GET, POST, PUT.
+    pub fn full(c: Certification, now: DateTime<Utc>) -> Self {
+        let status = c.effective_status(now);
+        Self {
+            id: c.id,
+            mentor_id: c.mentor_id,
+            mentor_name: c.mentor_name,
+            cert_type: c.cert_type,
+            status,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            renewal_count: c.renewal_count,
+            renewal_history: Some(c.renewal_history),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            days_until_expiry: None,
+            is_expiring_soon: None,
+        }
+    }
+
+    /// A list item: the record without `renewal_history`.
+    pub fn list_item(c: Certification, now: DateTime<Utc>) -> Self {
+        Self { renewal_history: None, ..Self::full(c, now) }
+    }
+
+    /// An `/expiring` item: a list item plus `days_until_expiry`.
+    pub fn expiring_item(c: Certification, now: DateTime<Utc>) -> Self {
+        let days = days_until_expiry(c.expires_at, now);
+        Self { days_until_expiry: Some(days), ..Self::list_item(c, now) }
+    }
+
+    /// `/status`: the whole record plus `days_until_expiry` and `is_expiring_soon`.
+    pub fn status(c: Certification, now: DateTime<Utc>, expiring_soon_days: i64) -> Self {
+        let days = days_until_expiry(c.expires_at, now);
+        let view = Self::full(c, now);
+        Self {
+            days_until_expiry: Some(days),
+            is_expiring_soon: Some(is_expiring_soon(view.status, days, expiring_soon_days)),
+            ..view
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pagination {
+    pub page: u32,
+    pub limit: u32,
+    pub total: u64,
+}
+
+/// `{data, pagination}` for both list endpoints.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageBody<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
+}
+
+/// `DELETE` answers with this.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deleted {
+    pub deleted: bool,
+    pub id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FixedClock};
+    use serde_json::json;
+
+    fn cert() -> Certification {
+        let t = |s| FixedClock::at(s).now();
+        Certification {
+            id: "cert-001".into(),
+            mentor_id: "mentor-42".into(),
+            mentor_name: None,
+            cert_type: "peer_mentor_level_2".into(),
+            status: Status::Active,
+            issued_at: t("2025-09-01T00:00:00Z"),
+            expires_at: t("2026-09-01T00:00:00Z"),
+            renewal_count: 1,
+            renewal_history: vec![RenewalEntry {
+                renewed_at: t("2025-09-01T08:14:00Z"),
+                expires_at: t("2026-09-01T00:00:00Z"),
+            }],
+            created_at: t("2025-09-01T08:14:00Z"),
+            updated_at: t("2025-09-01T08:14:00Z"),
+        }
+    }
+
+    #[test]
+    fn full_view_matches_the_contract_example() {
+        let now = FixedClock::at("2026-03-26T10:00:00Z").now();
+        let v = serde_json::to_value(CertificationView::full(cert(), now)).unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "id": "cert-001", "mentor_id": "mentor-42", "mentor_name": null,
+                "cert_type": "peer_mentor_level_2", "status": "active",
+                "issued_at": "2025-09-01T00:00:00Z", "expires_at": "2026-09-01T00:00:00Z",
+                "renewal_count": 1,
+                "renewal_history": [{"renewed_at": "2025-09-01T08:14:00Z", "expires_at": "2026-09-01T00:00:00Z"}],
+                "created_at": "2025-09-01T08:14:00Z", "updated_at": "2025-09-01T08:14:00Z"
+            })
+        );
+    }
+
+    #[test]
+    fn list_and_expiring_items_omit_history_and_status_adds_derived_fields() {
+        let now = FixedClock::at("2026-08-17T00:00:00Z").now();
+        let list = serde_json::to_value(CertificationView::list_item(cert(), now)).unwrap();
+        assert!(list.get("renewal_history").is_none());
+        assert!(list.get("days_until_expiry").is_none());
+        let exp = serde_json::to_value(CertificationView::expiring_item(cert(), now)).unwrap();
+        assert_eq!(exp["days_until_expiry"], 15);
+        assert!(exp.get("renewal_history").is_none());
+        let st = serde_json::to_value(CertificationView::status(cert(), now, 30)).unwrap();
+        assert_eq!(st["days_until_expiry"], 15);
+        assert_eq!(st["is_expiring_soon"], true);
+        assert_eq!(st["status"], "active");
+        let st = serde_json::to_value(CertificationView::status(cert(), now, 10)).unwrap();
+        assert_eq!(st["is_expiring_soon"], false);
+    }
+
+    #[test]
+    fn views_report_the_effective_status() {
+        let after = FixedClock::at("2026-09-01T00:00:00Z").now();
+        let v = CertificationView::status(cert(), after, 30);
+        assert_eq!(v.status, Status::Expired);
+        assert_eq!(v.days_until_expiry, Some(0));
+        assert_eq!(v.is_expiring_soon, Some(false));
+    }
+}
