@@ -10,6 +10,7 @@
 //! | [`store`]    | the DynamoDB store, the only store implementation              |
 //! | [`error`]    | one error type, mapped once to RFC 9457 problem+json           |
 //! | [`http`]     | request guards and JSON responses for `lambda_http`            |
+//! | [`routes`]   | the seven routes and the function serving each                |
 //! | [`config`]   | environment configuration, SDK client, tracing set-up          |
 pub mod clock;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod model;
+pub mod routes;
 pub mod store;
 pub mod table;
 pub mod validation;
