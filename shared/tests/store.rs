@@ -222,3 +222,269 @@ async fn delete_returns_the_record_and_unknown_ids_are_not_found() {
     assert!(matches!(db.store().delete(&c.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(db.store().delete("cert-never").await, Err(StoreError::NotFound(_))));
 }
+
+fn page(page: u32, limit: u32) -> PageRequest {
+    PageRequest { page, limit }
+}
+
+fn ids(items: &[Certification]) -> Vec<&str> {
+    items.iter().map(|c| c.id.as_str()).collect()
+}
+
+/// Twelve certifications with fixed ids, created one minute apart (`c00` oldest), two
+/// mentors, two types; `c03` suspended, `c04` revoked, `c05` already past expiry.
+async fn seed_list(db: &TestDb) -> Vec<Certification> {
+    let base = t("2026-01-01T00:00:00Z");
+    let mut out = Vec::new();
+    for i in 0..12i64 {
+        let mentor = if i % 2 == 0 { "mentor-a" } else { "mentor-b" };
+        let cert_type = if i % 3 == 0 { "level_1" } else { "level_2" };
+        let expires = if i == 5 { "2026-02-01T00:00:00Z" } else { "2027-01-01T00:00:00Z" };
+        let n = new_cert(mentor, cert_type, "2025-12-01T00:00:00Z", expires);
+        let c = Certification::new(format!("cert-c{i:02}"), n, base + TimeDelta::minutes(i));
+        db.store().create(&c).await.unwrap();
+        out.push(c);
+    }
+    let now = t(NOW);
+    for (i, st) in [(3, Status::Suspended), (4, Status::Revoked)] {
+        let p = CertificationPatch { status: Some(st), ..Default::default() };
+        out[i] = db.store().update(&out[i].id, &p, now).await.unwrap();
+    }
+    out
+}
+
+#[tokio::test]
+async fn list_is_newest_first_with_page_limit_and_total() {
+    let db = TestDb::start().await;
+    seed_list(&db).await;
+    let now = t(NOW);
+    let all = ListFilter::default();
+    let p1 = db.store().list(&all, now, page(1, 5)).await.unwrap();
+    assert_eq!(ids(&p1.items), ["cert-c11", "cert-c10", "cert-c09", "cert-c08", "cert-c07"]);
+    assert_eq!(p1.total, 12);
+    let p2 = db.store().list(&all, now, page(2, 5)).await.unwrap();
+    assert_eq!(ids(&p2.items), ["cert-c06", "cert-c05", "cert-c04", "cert-c03", "cert-c02"]);
+    let p3 = db.store().list(&all, now, page(3, 5)).await.unwrap();
+    assert_eq!((ids(&p3.items), p3.total), (vec!["cert-c01", "cert-c00"], 12));
+    let past = db.store().list(&all, now, page(4, 5)).await.unwrap();
+    assert_eq!((past.items.len(), past.total), (0, 12));
+    let whole = db.store().list(&all, now, page(1, 100)).await.unwrap();
+    assert_eq!(whole.items.len(), 12);
+}
+
+#[tokio::test]
+async fn list_filters_by_mentor_type_and_effective_status() {
+    let db = TestDb::start().await;
+    seed_list(&db).await;
+    let now = t(NOW);
+    let list = |f: ListFilter| {
+        let store = db.store();
+        async move { store.list(&f, now, page(1, 100)).await.unwrap() }
+    };
+
+    let a = list(ListFilter { mentor_id: Some("mentor-a".into()), ..Default::default() }).await;
+    assert_eq!(ids(&a.items), ["cert-c10", "cert-c08", "cert-c06", "cert-c04", "cert-c02", "cert-c00"]);
+    assert_eq!(a.total, 6);
+
+    let l1 = list(ListFilter { cert_type: Some("level_1".into()), ..Default::default() }).await;
+    assert_eq!(ids(&l1.items), ["cert-c09", "cert-c06", "cert-c03", "cert-c00"]);
+
+    let b_l2 = list(ListFilter {
+        mentor_id: Some("mentor-b".into()),
+        cert_type: Some("level_2".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ids(&b_l2.items), ["cert-c11", "cert-c07", "cert-c05", "cert-c01"]);
+
+    // c05 is stored active but past its expiry: it is reported, filtered and counted as expired.
+    let expired = list(ListFilter { status: Some(Status::Expired), ..Default::default() }).await;
+    assert_eq!((ids(&expired.items), expired.total), (vec!["cert-c05"], 1));
+    let active = list(ListFilter { status: Some(Status::Active), ..Default::default() }).await;
+    assert_eq!(active.total, 9);
+    assert!(!ids(&active.items).iter().any(|id| ["cert-c03", "cert-c04", "cert-c05"].contains(id)));
+    let suspended = list(ListFilter { status: Some(Status::Suspended), ..Default::default() }).await;
+    assert_eq!(ids(&suspended.items), ["cert-c03"]);
+    let revoked =
+        list(ListFilter { status: Some(Status::Revoked), mentor_id: Some("mentor-a".into()), ..Default::default() })
+            .await;
+    assert_eq!(ids(&revoked.items), ["cert-c04"]);
+    let none =
+        list(ListFilter { status: Some(Status::Revoked), mentor_id: Some("mentor-b".into()), ..Default::default() })
+            .await;
+    assert_eq!((none.items.len(), none.total), (0, 0));
+
+    // Filtered pages: page 2 of the active ones, size 4.
+    let p2 = db
+        .store()
+        .list(&ListFilter { status: Some(Status::Active), ..Default::default() }, now, page(2, 4))
+        .await
+        .unwrap();
+    assert_eq!((ids(&p2.items), p2.total), (vec!["cert-c07", "cert-c06", "cert-c02", "cert-c01"], 9));
+}
+
+#[tokio::test]
+async fn ties_on_the_sort_key_are_ordered_by_id_across_page_boundaries() {
+    let db = TestDb::start().await;
+    // Seven certifications created in the same second, and one expiring at the same instant.
+    for i in [3, 0, 6, 1, 5, 2, 4] {
+        let n = new_cert("mentor-t", "level_1", "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z");
+        let c = Certification::new(format!("cert-t{i}"), n, t(NOW));
+        db.store().create(&c).await.unwrap();
+    }
+    let f = ListFilter::default();
+    let mut seen = Vec::new();
+    for p in 1..=3 {
+        let got = db.store().list(&f, t(NOW), page(p, 3)).await.unwrap();
+        assert_eq!(got.total, 7);
+        seen.extend(got.items.into_iter().map(|c| c.id));
+    }
+    assert_eq!(seen, ["cert-t6", "cert-t5", "cert-t4", "cert-t3", "cert-t2", "cert-t1", "cert-t0"]);
+    let mut seen = Vec::new();
+    for p in 1..=3 {
+        let got = db.store().expiring(t(NOW), 30, page(p, 3)).await.unwrap();
+        assert_eq!(got.total, 7);
+        seen.extend(got.items.into_iter().map(|c| c.id));
+    }
+    assert_eq!(seen, ["cert-t0", "cert-t1", "cert-t2", "cert-t3", "cert-t4", "cert-t5", "cert-t6"]);
+}
+
+#[tokio::test]
+async fn expiring_window_boundaries_are_now_exclusive_and_now_plus_days_inclusive() {
+    let db = TestDb::start().await;
+    let now = "2026-03-26T10:00:00Z";
+    let cases = [
+        ("cert-at-now", "2026-03-26T10:00:00Z", false),
+        ("cert-one-second-after-now", "2026-03-26T10:00:01Z", true),
+        ("cert-at-window-end", "2026-04-25T10:00:00Z", true),
+        ("cert-one-second-after-end", "2026-04-25T10:00:01Z", false),
+        ("cert-already-expired", "2026-03-01T00:00:00Z", false),
+        ("cert-mid-window", "2026-04-10T00:00:00Z", true),
+    ];
+    for (id, expires, _) in cases {
+        let n = new_cert("mentor-w", "level_1", "2025-01-01T00:00:00Z", expires);
+        db.store().create(&Certification::new(id.into(), n, t(now))).await.unwrap();
+    }
+    // A suspended one inside the window is not listed.
+    let n = new_cert("mentor-w", "level_1", "2025-01-01T00:00:00Z", "2026-04-01T00:00:00Z");
+    db.store().create(&Certification::new("cert-suspended".into(), n, t(now))).await.unwrap();
+    let p = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
+    db.store().update("cert-suspended", &p, t(now)).await.unwrap();
+
+    let got = db.store().expiring(t(now), 30, page(1, 100)).await.unwrap();
+    assert_eq!(ids(&got.items), ["cert-one-second-after-now", "cert-mid-window", "cert-at-window-end"]);
+    assert_eq!(got.total, 3);
+    let listed: Vec<_> = cases.iter().filter(|c| c.2).map(|c| c.0).collect();
+    assert!(listed.iter().all(|id| ids(&got.items).contains(id)));
+    // One day: only the item one second after now.
+    let got = db.store().expiring(t(now), 1, page(1, 100)).await.unwrap();
+    assert_eq!(ids(&got.items), ["cert-one-second-after-now"]);
+}
+
+#[tokio::test]
+async fn single_item_operations_make_one_request_each() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let c = Certification::new(
+        new_certification_id(),
+        new_cert("mentor-42", "level_1", "2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),
+        t(NOW),
+    );
+    let (r, n) = db.counter.measure(store.create(&c)).await;
+    r.unwrap();
+    assert_eq!((n.total(), n.of("PutItem")), (1, 1));
+    let (r, n) = db.counter.measure(store.get(&c.id)).await;
+    r.unwrap();
+    assert_eq!((n.total(), n.of("GetItem")), (1, 1));
+    let (r, n) = db.counter.measure(store.update(&c.id, &renew_to("2028-01-01T00:00:00Z"), t(NOW))).await;
+    r.unwrap();
+    assert_eq!((n.total(), n.of("UpdateItem")), (1, 1));
+    let plain = CertificationPatch { cert_type: Some("level_2".into()), ..Default::default() };
+    let (r, n) = db.counter.measure(store.update(&c.id, &plain, t(NOW))).await;
+    r.unwrap();
+    assert_eq!((n.total(), n.of("UpdateItem")), (1, 1));
+    let (r, n) = db.counter.measure(store.delete(&c.id)).await;
+    r.unwrap();
+    assert_eq!((n.total(), n.of("DeleteItem")), (1, 1));
+}
+
+#[tokio::test]
+async fn the_expiring_query_reads_only_its_window() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let now = t(NOW);
+    // 40 far in the future, 10 already expired, 6 in the 30-day window.
+    for i in 0..56i64 {
+        let expires = match i {
+            0..=39 => now + TimeDelta::days(400 + i),
+            40..=49 => now - TimeDelta::days(i),
+            _ => now + TimeDelta::days(i - 45),
+        };
+        let n = NewCertification { expires_at: expires, ..new_cert("m", "level_1", "2020-01-01T00:00:00Z", NOW) };
+        store.create(&Certification::new(format!("cert-e{i:02}"), n, now)).await.unwrap();
+    }
+    // The whole window fits one page: one Query, reading the six items and nothing else.
+    let (r, n) = db.counter.measure(store.expiring(now, 30, page(1, 20))).await;
+    let got = r.unwrap();
+    assert_eq!((got.items.len(), got.total), (6, 6));
+    assert_eq!((n.total(), n.of("Query"), n.query_scanned), (1, 1, 6));
+    // A page inside a larger window: the page read plus a COUNT of the window.
+    let (r, n) = db.counter.measure(store.expiring(now, 30, page(1, 2))).await;
+    let got = r.unwrap();
+    assert_eq!((ids(&got.items), got.total), (vec!["cert-e50", "cert-e51"], 6));
+    assert_eq!(n.of("Query"), 2);
+    assert!(n.query_scanned <= 3 + 6, "read {} items", n.query_scanned);
+}
+
+#[tokio::test]
+async fn the_expiry_scan_query_returns_stored_active_items_due_now() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let now = t(NOW);
+    for (id, expires) in
+        [("cert-due-1", "2026-03-01T00:00:00Z"), ("cert-due-2", NOW), ("cert-later", "2026-03-26T10:00:01Z")]
+    {
+        let n = new_cert("m", "level_1", "2020-01-01T00:00:00Z", expires);
+        store.create(&Certification::new(id.into(), n, now)).await.unwrap();
+    }
+    let (due, next) = store.due_for_expiry(now, 100, None).await.unwrap();
+    assert_eq!(ids(&due), ["cert-due-1", "cert-due-2"]);
+    assert!(next.is_none());
+    // Paged one at a time.
+    let (first, next) = store.due_for_expiry(now, 1, None).await.unwrap();
+    assert_eq!(ids(&first), ["cert-due-1"]);
+    let (second, _) = store.due_for_expiry(now, 1, next).await.unwrap();
+    assert_eq!(ids(&second), ["cert-due-2"]);
+    // Once flipped it leaves the index; a stale read (wrong expires_at) does not flip.
+    assert!(store.mark_expired(&due[0], now).await.unwrap());
+    let mut stale = due[1].clone();
+    stale.expires_at = t("2026-01-01T00:00:00Z");
+    assert!(!store.mark_expired(&stale, now).await.unwrap());
+    let (due, _) = store.due_for_expiry(now, 100, None).await.unwrap();
+    assert_eq!(ids(&due), ["cert-due-2"]);
+    let flipped = store.get("cert-due-1").await.unwrap().unwrap();
+    assert_eq!((flipped.status, flipped.updated_at), (Status::Expired, now));
+}
+
+#[tokio::test]
+async fn a_malformed_item_is_an_error_not_a_panic() {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    let db = TestDb::start().await;
+    let item = [
+        ("id", V::S("cert-bad".into())),
+        ("kind", V::S("certification".into())),
+        ("mentor_id", V::S("m".into())),
+        ("created_at", V::S("not a date".into())),
+        ("status", V::S("dormant".into())),
+        ("renewal_count", V::S("many".into())),
+    ];
+    let mut put = db.client.put_item().table_name(&db.table);
+    for (k, v) in item {
+        put = put.item(k, v);
+    }
+    put.send().await.unwrap();
+    assert!(matches!(db.store().get("cert-bad").await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(db.store().list(&ListFilter::default(), t(NOW), page(1, 20)).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(db.store().update("cert-bad", &renew_to("2030-01-01T00:00:00Z"), t(NOW)).await, Err(_)));
+    assert!(matches!(db.store().delete("cert-bad").await, Err(StoreError::Corrupt(_))));
+}

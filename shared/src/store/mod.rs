@@ -382,7 +382,7 @@ impl Store {
         now: DateTime<Utc>,
         page: PageRequest,
     ) -> Result<Page<Certification>, StoreError> {
-        let mut names = HashMap::from([("#sk".to_string(), attr::CREATED_AT.to_string())]);
+        let mut names = HashMap::new();
         let mut values = Item::new();
         let (index, key_condition) = match &filter.mentor_id {
             Some(m) => {
