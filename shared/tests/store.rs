@@ -485,6 +485,7 @@ async fn a_malformed_item_is_an_error_not_a_panic() {
     put.send().await.unwrap();
     assert!(matches!(db.store().get("cert-bad").await, Err(StoreError::Corrupt(_))));
     assert!(matches!(db.store().list(&ListFilter::default(), t(NOW), page(1, 20)).await, Err(StoreError::Corrupt(_))));
-    assert!(matches!(db.store().update("cert-bad", &renew_to("2030-01-01T00:00:00Z"), t(NOW)).await, Err(_)));
+    let renewal = db.store().update("cert-bad", &renew_to("2030-01-01T00:00:00Z"), t(NOW)).await;
+    assert!(matches!(renewal, Err(StoreError::Corrupt(_))), "{renewal:?}");
     assert!(matches!(db.store().delete("cert-bad").await, Err(StoreError::Corrupt(_))));
 }

@@ -76,7 +76,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     fn offset(self) -> usize {
-        (self.page.max(1) as usize - 1) * self.limit as usize
+        (self.page as usize - 1) * self.limit as usize
     }
 }
 
@@ -528,6 +528,7 @@ impl Store {
     /// key can be ordered by id); `total` is a COUNT query, skipped when the read already
     /// reached the end of the matches.
     async fn page(&self, q: &IndexQuery, page: PageRequest) -> Result<Page<Certification>, StoreError> {
+        let page = PageRequest { page: page.page.max(1), limit: page.limit.max(1) };
         let offset = page.offset();
         let end = offset + page.limit as usize;
         let mut items: Vec<Certification> = Vec::new();
