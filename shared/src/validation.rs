@@ -242,9 +242,13 @@ impl Query {
     pub fn new<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, allowed: &[&str]) -> Self {
         let mut pairs: Vec<(String, String)> = Vec::new();
         let mut errors = Vec::new();
+        let unknown = match allowed {
+            [] => "is not a known parameter (this route takes none)".to_string(),
+            _ => format!("is not a known parameter (known: {})", allowed.join(", ")),
+        };
         for (k, v) in params {
             if !allowed.contains(&k) {
-                errors.push(FieldError::new(k, format!("is not a known parameter (known: {})", allowed.join(", "))));
+                errors.push(FieldError::new(k, unknown.clone()));
             } else if pairs.iter().any(|(seen, _)| seen == k) {
                 if !errors.iter().any(|e| e.field == k) {
                     errors.push(FieldError::new(k, "must not be repeated"));

@@ -1,0 +1,18 @@
+//! `DELETE /api/v1/certifications/{id}`: one conditional DeleteItem; an unknown id is a 404.
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::http::{json, path_id, query, respond};
+use shared::model::Deleted;
+use shared::{ApiError, App};
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    respond(delete(app, &req).await)
+}
+
+async fn delete(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let id = path_id(req)?;
+    query(req, &[]).finish()?;
+    app.store.delete(&id).await?;
+    tracing::info!(id = %id, "certification deleted");
+    Ok(json(StatusCode::OK, &Deleted { deleted: true, id }))
+}

@@ -1,0 +1,17 @@
+//! `GET /api/v1/certifications/{id}`: the whole record, with its effective status.
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::http::{json, path_id, query, respond};
+use shared::model::CertificationView;
+use shared::{ApiError, App};
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    respond(get(app, &req).await)
+}
+
+async fn get(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let id = path_id(req)?;
+    query(req, &[]).finish()?;
+    let cert = app.store.get(&id).await?.ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(json(StatusCode::OK, &CertificationView::full(cert, app.clock.now())))
+}
