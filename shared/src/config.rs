@@ -47,8 +47,53 @@ impl Config {
 /// The DynamoDB client from the standard AWS configuration chain. aws-config honours
 /// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` and the region variables.
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    aws_sdk_dynamodb::Client::new(&sdk)
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if !has_custom_endpoint(|k| std::env::var(k).ok()) {
+        match aws_trust_store_client() {
+            Ok(http) => loader = loader.http_client(http),
+            Err(e) => tracing::warn!(error = %e, "explicit trust store unavailable; using the system roots"),
+        }
+    }
+    aws_sdk_dynamodb::Client::new(&loader.load().await)
+}
+
+/// The root CAs every AWS endpoint chains to (Amazon Root CA 1-4 and Starfield Services
+/// Root G2, which cross-signs them).
+const AWS_ROOT_CAS: &str = include_str!("../certs/aws-roots.pem");
+
+/// An HTTPS client that trusts only [`AWS_ROOT_CAS`]. The SDK's default scans the system
+/// store (`/etc/ssl/certs`, ~150 files), which is most of the client's share of a cold
+/// start. Used only for real AWS endpoints: a custom endpoint (DynamoDB Local behind TLS,
+/// a proxy) keeps the system roots.
+fn aws_trust_store_client() -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
+    let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOT_CAS.as_bytes());
+    let context = TlsContext::builder().with_trust_store(trust).build().map_err(|e| e.to_string())?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}
+
+fn has_custom_endpoint(lookup: impl Fn(&str) -> Option<String>) -> bool {
+    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].iter().any(|k| lookup(k).is_some_and(|v| !v.is_empty()))
+}
+
+/// Inside Lambda, one cheap request during init (DescribeTable: no read capacity) opens
+/// the TLS connection while init still runs, so the first invocation does not pay the
+/// handshake (published at ~750 ms on a 128 MB function). Failure only costs that latency.
+pub async fn warm_up(store: &Store) {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        return;
+    }
+    let call = store.client().describe_table().table_name(store.table_name()).send();
+    match tokio::time::timeout(std::time::Duration::from_secs(2), call).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "warm-up request failed")
+        }
+        Err(_) => tracing::warn!("warm-up request timed out"),
+    }
 }
 
 /// What every handler receives: the store, the clock and the configuration.
@@ -68,6 +113,7 @@ impl App {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
         let store = Store::new(dynamodb_client().await, config.table_name.clone());
+        warm_up(&store).await;
         Ok(Self::new(store, Arc::new(SystemClock), config))
     }
 }
@@ -96,6 +142,20 @@ mod tests {
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn custom_endpoints_keep_the_system_trust_store() {
+        assert!(!has_custom_endpoint(lookup(&[])));
+        assert!(!has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL_DYNAMODB", "")])));
+        assert!(has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")])));
+        assert!(has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL", "https://proxy.internal")])));
+    }
+
+    #[test]
+    fn the_bundled_roots_build_a_client() {
+        assert_eq!(AWS_ROOT_CAS.matches("BEGIN CERTIFICATE").count(), 5);
+        assert!(aws_trust_store_client().is_ok());
     }
 
     #[test]

@@ -160,6 +160,10 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
+/// The rules as clients read them in error messages.
+pub const MENTOR_ID_RULE: &str = "must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'";
+pub const CERT_TYPE_RULE: &str = "must match ^[a-z0-9][a-z0-9_]{0,63}$";
+
 pub fn is_mentor_id(s: &str) -> bool {
     (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
 }
@@ -181,7 +185,7 @@ fn check_mentor_id(v: &Value) -> Result<String, String> {
     if is_mentor_id(s) {
         Ok(s.to_owned())
     } else {
-        Err("must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'".into())
+        Err(MENTOR_ID_RULE.into())
     }
 }
 
@@ -190,7 +194,7 @@ fn check_cert_type(v: &Value) -> Result<String, String> {
     if is_cert_type(s) {
         Ok(s.to_owned())
     } else {
-        Err("must match ^[a-z0-9][a-z0-9_]{0,63}$".into())
+        Err(CERT_TYPE_RULE.into())
     }
 }
 

@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 use shared::http::{json, page_request, query, respond};
 use shared::model::{CertificationView, PageBody, Pagination};
 use shared::store::ListFilter;
-use shared::validation::{is_cert_type, is_mentor_id};
+use shared::validation::{is_cert_type, is_mentor_id, CERT_TYPE_RULE, MENTOR_ID_RULE};
 use shared::{ApiError, App};
 
 const PARAMS: &[&str] = &["mentor_id", "cert_type", "status", "page", "limit"];
@@ -17,12 +17,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let mut q = query(req, PARAMS);
     let filter = ListFilter {
-        mentor_id: q.string(
-            "mentor_id",
-            is_mentor_id,
-            "must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'",
-        ),
-        cert_type: q.string("cert_type", is_cert_type, "must match ^[a-z0-9][a-z0-9_]{0,63}$"),
+        mentor_id: q.string("mentor_id", is_mentor_id, MENTOR_ID_RULE),
+        cert_type: q.string("cert_type", is_cert_type, CERT_TYPE_RULE),
         status: q.status("status"),
     };
     let page = page_request(&mut q);
