@@ -1,1 +1,45 @@
-fn main() {}
+//! `cargo run -p local-api`: the API on http://127.0.0.1:3000, data in `.local/certifications.db`.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use local_api::server::{serve, ServeArgs};
+use local_api::storage::StorageArgs;
+
+/// The certification API, locally: the seven Lambda handlers on an embedded DynamoDB.
+#[derive(Parser)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Without a subcommand: serve.
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Run the expiry scan once on the local data, print its summary and exit.
+    Scan(local_api::scan::ScanCommandArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    local_api::init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(&cli.serve, &cli.storage).await,
+        Some(Command::Serve(args)) => serve(&args, &cli.storage).await,
+        Some(Command::Scan(args)) => local_api::scan::scan_command(&args, &cli.storage).await.map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "local-api failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -14,6 +14,8 @@ use crate::model::{timestamp, Certification, Status};
 use crate::table::{attr, ACTIVE_PK_VALUE, BY_CREATED, BY_EXPIRY, BY_MENTOR, KIND_CERTIFICATION};
 use crate::validation::CertificationPatch;
 
+pub mod scan;
+
 pub type Item = HashMap<String, AttributeValue>;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,99 @@
+//! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`.
+pub const DEFAULT_REMINDER_DAYS: &str = "90,60,30,7";
+pub const DEFAULT_EVENT_BUS: &str = "default";
+/// Largest reminder threshold accepted (ten years, like the `/expiring` `days` limit).
+pub const MAX_REMINDER_DAYS: u32 = 3650;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanConfig {
+    /// `TABLE_NAME`: required.
+    pub table_name: String,
+    /// `EXPIRY_REMINDER_DAYS`: comma-separated whole days, 0 to 3650, default `90,60,30,7`;
+    /// kept ascending without duplicates. Empty turns reminders off.
+    pub reminder_days: Vec<u32>,
+    /// `EVENT_BUS_NAME`: name or ARN, default `default`.
+    pub event_bus_name: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Shared(#[from] shared::config::ConfigError),
+    #[error("EXPIRY_REMINDER_DAYS must be comma-separated whole numbers from 0 to 3650, got {0:?}")]
+    BadReminderDays(String),
+}
+
+impl ScanConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table_name = shared::Config::from_lookup(&lookup)?.table_name;
+        let raw = lookup("EXPIRY_REMINDER_DAYS").unwrap_or_else(|| DEFAULT_REMINDER_DAYS.into());
+        let reminder_days = parse_reminder_days(&raw).ok_or(ConfigError::BadReminderDays(raw))?;
+        let event_bus_name =
+            lookup("EVENT_BUS_NAME").filter(|b| !b.trim().is_empty()).unwrap_or_else(|| DEFAULT_EVENT_BUS.into());
+        Ok(Self { table_name, reminder_days, event_bus_name })
+    }
+}
+
+/// `"90, 60,30,7"` → `[7, 30, 60, 90]`; `None` on anything else but blank.
+pub fn parse_reminder_days(raw: &str) -> Option<Vec<u32>> {
+    if raw.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let mut days = raw
+        .split(',')
+        .map(|d| d.trim().parse::<u32>().ok().filter(|d| *d <= MAX_REMINDER_DAYS))
+        .collect::<Option<Vec<_>>>()?;
+    days.sort_unstable();
+    days.dedup();
+    Some(days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn defaults_and_parsing() {
+        let c = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "certs")])).unwrap();
+        assert_eq!(
+            c,
+            ScanConfig {
+                table_name: "certs".into(),
+                reminder_days: vec![7, 30, 60, 90],
+                event_bus_name: "default".into()
+            }
+        );
+        let c = ScanConfig::from_lookup(lookup(&[
+            ("TABLE_NAME", "certs"),
+            ("EXPIRY_REMINDER_DAYS", " 14, 0,14 "),
+            ("EVENT_BUS_NAME", "mentoring"),
+        ]))
+        .unwrap();
+        assert_eq!((c.reminder_days, c.event_bus_name.as_str()), (vec![0, 14], "mentoring"));
+        let off = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EXPIRY_REMINDER_DAYS", "")])).unwrap();
+        assert!(off.reminder_days.is_empty());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for bad in ["7,", "x", "-1", "3651", "7;30", "1.5"] {
+            assert_eq!(
+                ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EXPIRY_REMINDER_DAYS", bad)])),
+                Err(ConfigError::BadReminderDays(bad.into())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            ScanConfig::from_lookup(lookup(&[])),
+            Err(ConfigError::Shared(shared::config::ConfigError::MissingTableName))
+        );
+    }
+}

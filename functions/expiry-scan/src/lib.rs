@@ -1,0 +1,56 @@
+//! The scheduled expiry scan. An EventBridge schedule invokes it (daily by default); each run
+//!
+//! 1. flips every stored-`active` certification whose `expires_at <= now` to `expired` and
+//!    publishes `certification.expired`;
+//! 2. for each threshold in `EXPIRY_REMINDER_DAYS` publishes `certification.expiring` once per
+//!    certification and expiry cycle, only the tightest threshold it is inside;
+//!
+//! and returns a [`Summary`]. Why it publishes before it records, and what that means for
+//! failures, is in [`scan`].
+//!
+//! | module     | concern                                                       |
+//! |------------|---------------------------------------------------------------|
+//! | [`config`] | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`       |
+//! | [`notice`] | the events: source, detail-types, detail                      |
+//! | [`sink`]   | EventBridge `PutEvents`, or a JSON-lines file for local runs  |
+//! | [`scan`]   | the passes, the deadline, the summary                         |
+pub mod config;
+pub mod notice;
+pub mod scan;
+pub mod sink;
+
+use std::sync::Arc;
+
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use shared::{Store, SystemClock};
+
+pub use config::{ConfigError, ScanConfig};
+pub use scan::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, Summary, WallDeadline, DEADLINE_MARGIN};
+pub use sink::{EventBridgeSink, EventSink, JsonLinesSink};
+
+/// Production wiring, once per cold start: environment, the SDK clients, the wall clock.
+/// DynamoDB comes from `shared::config::dynamodb_client` like every function's; EventBridge
+/// from the standard configuration chain (`AWS_ENDPOINT_URL_EVENTBRIDGE` and the region
+/// variables apply).
+pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
+    let config = ScanConfig::from_env()?;
+    let store = Store::new(shared::config::dynamodb_client().await, config.table_name);
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
+    Ok(Scanner::new(store, sink, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
+}
+
+impl<S: EventSink> Scanner<S> {
+    /// One invocation. The payload is only logged: the scheduled event carries nothing the
+    /// scan needs, and any payload (a manual `aws lambda invoke` with `{}`) starts a run.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Summary, ScanError> {
+        let (payload, ctx) = event.into_parts();
+        tracing::info!(
+            event_id = payload.get("id").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            scheduled_time = payload.get("time").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            "expiry scan started"
+        );
+        self.run(&WallDeadline::before(ctx.deadline(), DEADLINE_MARGIN)).await
+    }
+}

@@ -1,0 +1,189 @@
+//! Where the local server keeps its data: an embedded dynoxide engine (SQLite in a file, or
+//! in memory) served on a loopback port inside this process, or an external DynamoDB API.
+//! Either way the handlers talk to it through the real SDK client and `shared::Store`.
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use shared::testing::{client_for, RequestCounter};
+use shared::{App, Config, Store, SystemClock};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The default data file, relative to the working directory (ignored by git).
+pub const DEFAULT_DATA_FILE: &str = ".local/certifications.db";
+pub const DEFAULT_TABLE: &str = "certifications";
+/// The engine finishes its last requests within milliseconds; this only bounds a stuck one.
+const ENGINE_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Storage flags, shared by every subcommand that needs the table.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StorageArgs {
+    /// SQLite file of the embedded DynamoDB engine; created with its directory when missing.
+    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_DATA_FILE)]
+    pub data: PathBuf,
+    /// Keep the data in memory only (gone when the server stops). Wins over --endpoint.
+    #[arg(long, global = true, conflicts_with = "data")]
+    pub memory: bool,
+    /// Use an external DynamoDB API (DynamoDB Local, moto, AWS) instead of the embedded engine.
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL_DYNAMODB", conflicts_with = "data")]
+    pub endpoint: Option<String>,
+    /// The table; created from the shared definition when missing.
+    #[arg(long, global = true, value_name = "NAME", env = "TABLE_NAME", default_value = DEFAULT_TABLE)]
+    pub table: String,
+}
+
+/// Which storage a run uses, after flag precedence: `--memory`, then `--endpoint`, then the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    File(PathBuf),
+    Memory,
+    External(String),
+}
+
+impl StorageArgs {
+    pub fn backend(&self) -> Backend {
+        match (&self.memory, &self.endpoint) {
+            (true, _) => Backend::Memory,
+            (false, Some(url)) if !url.is_empty() => Backend::External(url.clone()),
+            _ => Backend::File(self.data.clone()),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Backend::File(path) => write!(f, "embedded dynoxide, file {}", path.display()),
+            Backend::Memory => write!(f, "embedded dynoxide, in memory (lost on exit)"),
+            Backend::External(url) => write!(f, "external DynamoDB at {url}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("the data path {0} is not valid UTF-8")]
+    NonUtf8Path(PathBuf),
+    #[error("cannot open the database {0}: {1}")]
+    Open(String, String),
+    #[error("cannot bind a loopback port for the embedded engine: {0}")]
+    Bind(std::io::Error),
+    #[error("cannot create or describe table {0}: {1}")]
+    Table(String, String),
+    #[error("bad configuration: {0}")]
+    Config(#[from] shared::config::ConfigError),
+}
+
+/// The open storage: the [`App`] the handlers run on, and the embedded engine (if any).
+pub struct Storage {
+    pub app: App,
+    pub backend: Backend,
+    /// Whether the table was created at start-up.
+    pub created_table: bool,
+    embedded: Option<Embedded>,
+}
+
+struct Embedded {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), String>>,
+}
+
+impl Storage {
+    /// Opens the backend, starts the embedded engine when there is one, and makes sure the
+    /// table exists. `EXPIRING_SOON_DAYS` comes from the environment, as in the Lambdas.
+    pub async fn open(args: &StorageArgs) -> Result<Self, StorageError> {
+        let table = args.table.clone();
+        let config = Config::from_lookup(|k| match k {
+            "TABLE_NAME" => Some(table.clone()),
+            _ => std::env::var(k).ok(),
+        })?;
+        let backend = args.backend();
+        let (endpoint, embedded) = match &backend {
+            Backend::External(url) => (url.clone(), None),
+            Backend::Memory => start_embedded(open_memory()?).await?,
+            Backend::File(path) => start_embedded(open_file(path)?).await?,
+        };
+        let client = client_for(&endpoint, &RequestCounter::default()).await;
+        let created_table = shared::table::ensure_table(&client, &args.table)
+            .await
+            .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
+        let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
+        Ok(Self { app, backend, created_table, embedded })
+    }
+
+    /// Stops the embedded engine once every request to it has finished; its last handle on
+    /// the database goes with it, so SQLite closes cleanly.
+    pub async fn close(self) {
+        drop(self.app);
+        if let Some(Embedded { stop, task }) = self.embedded {
+            let _ = stop.send(());
+            match tokio::time::timeout(ENGINE_STOP_TIMEOUT, task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "embedded DynamoDB engine stopped with an error"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "embedded DynamoDB engine task failed"),
+                Err(_) => tracing::warn!("embedded DynamoDB engine still busy after {ENGINE_STOP_TIMEOUT:?}; exiting"),
+            }
+        }
+    }
+}
+
+fn open_memory() -> Result<dynoxide::Database, StorageError> {
+    dynoxide::Database::memory().map_err(|e| StorageError::Open("in memory".into(), e.to_string()))
+}
+
+fn open_file(path: &Path) -> Result<dynoxide::Database, StorageError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StorageError::DataDir(dir.to_owned(), e))?;
+    }
+    let text = path.to_str().ok_or_else(|| StorageError::NonUtf8Path(path.to_owned()))?;
+    dynoxide::Database::new(text).map_err(|e| StorageError::Open(text.to_owned(), e.to_string()))
+}
+
+/// Serves `db` on a free loopback port until [`Storage::close`]; returns its URL.
+async fn start_embedded(db: dynoxide::Database) -> Result<(String, Option<Embedded>), StorageError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(StorageError::Bind)?;
+    let url = format!("http://{}", listener.local_addr().map_err(StorageError::Bind)?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(dynoxide::server::serve_with_shutdown(listener, db, async move {
+        let _ = stopped.await;
+    }));
+    Ok((url, Some(Embedded { stop, task })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        storage: StorageArgs,
+    }
+
+    fn backend(args: &[&str]) -> Result<Backend, clap::Error> {
+        Cli::try_parse_from(std::iter::once("local-api").chain(args.iter().copied())).map(|c| c.storage.backend())
+    }
+
+    #[test]
+    fn flags_choose_the_backend() {
+        // The environment may carry AWS_ENDPOINT_URL_DYNAMODB (the suite against another
+        // DynamoDB); the default case only holds without it.
+        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
+            assert_eq!(backend(&[]).unwrap(), Backend::File(DEFAULT_DATA_FILE.into()));
+            assert_eq!(backend(&["--data", "x/y.db"]).unwrap(), Backend::File("x/y.db".into()));
+        }
+        assert_eq!(backend(&["--memory"]).unwrap(), Backend::Memory);
+        assert_eq!(backend(&["--memory", "--endpoint", "http://127.0.0.1:8000"]).unwrap(), Backend::Memory);
+        assert_eq!(
+            backend(&["--endpoint", "http://127.0.0.1:8000"]).unwrap(),
+            Backend::External("http://127.0.0.1:8000".into())
+        );
+        assert!(backend(&["--memory", "--data", "x.db"]).is_err());
+        assert!(backend(&["--endpoint", "http://127.0.0.1:8000", "--data", "x.db"]).is_err());
+    }
+}

@@ -1,0 +1,506 @@
+//! The local server from the outside: the built binary on a free port with its own data
+//! file, driven over real HTTP through one realistic scenario, a volley of malformed
+//! requests, a SIGTERM with writes in flight, and a restart on the same data.
+//!
+//! The server runs on the system clock, so dates are relative to now. With
+//! `AWS_ENDPOINT_URL_DYNAMODB` set, the server uses that endpoint (a table of its own,
+//! deleted at the end) instead of a data file.
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_local-api");
+const API: &str = "/api/v1/certifications";
+
+/// Where the server keeps its data across restarts.
+#[derive(Clone)]
+enum Data {
+    File(PathBuf),
+    External { endpoint: String, table: String },
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<Vec<String>>>,
+    started_in: Duration,
+}
+
+impl Server {
+    /// Starts the binary on port 0 and waits (bounded) for its start-up line, which names
+    /// the port it bound.
+    fn start(data: &Data) -> Server {
+        let started = Instant::now();
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--addr", "127.0.0.1:0"])
+            .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+            .env_remove("TABLE_NAME")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        match data {
+            Data::File(path) => cmd.arg("--data").arg(path),
+            Data::External { endpoint, table } => cmd.args(["--endpoint", endpoint, "--table", table]),
+        };
+        let mut child = cmd.spawn().expect("start the local-api binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = Arc::clone(&log);
+        // Drain stdout for the server's whole life so its log never blocks it.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let url = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .and_then(|v| v["fields"]["url"].as_str().map(String::from));
+                sink.lock().unwrap().push(line);
+                if let Some(url) = url {
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no start-up line within 60 s; log: {:#?}", log.lock().unwrap());
+            }
+        };
+        Server { child, url, log, started_in: started.elapsed() }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("run kill");
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the process to exit.
+    fn wait(mut self) -> (ExitStatus, Vec<String>) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the server") {
+                // The drain thread ends with the pipe; give it a moment to flush the last lines.
+                let log = (0..50)
+                    .find_map(|_| {
+                        let log = self.log();
+                        if log.iter().any(|l| l.contains("\"stopped\"")) {
+                            Some(log)
+                        } else {
+                            std::thread::sleep(Duration::from_millis(10));
+                            None
+                        }
+                    })
+                    .unwrap_or_else(|| self.log());
+                return (status, log);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the server did not stop within 30 s of SIGTERM; log: {:#?}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Api {
+    http: Client,
+    base: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    allow: Option<String>,
+    location: Option<String>,
+    body: Value,
+}
+
+impl Api {
+    fn new(server: &Server) -> Api {
+        Api { http: Client::new(), base: server.url.clone() }
+    }
+
+    async fn send(&self, method: Method, path: &str, content_type: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
+        let (status, content_type, allow, location) =
+            (res.status(), header("content-type").unwrap_or_default(), header("allow"), header("location"));
+        let bytes = res.bytes().await.expect("read the response body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, content_type, allow, location, body }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    async fn json(&self, method: Method, path: &str, body: &Value) -> Reply {
+        self.send(method, path, Some("application/json"), Some(body.to_string().into_bytes())).await
+    }
+
+    /// `GET` that must answer 200 JSON; returns the body.
+    async fn ok(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.body);
+        assert_eq!(r.content_type, "application/json");
+        r.body
+    }
+
+    async fn create(&self, body: Value) -> Value {
+        let r = self.json(Method::POST, API, &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "create {body}: {}", r.body);
+        let id = r.body["id"].as_str().expect("an id");
+        assert_eq!(r.location.as_deref(), Some(format!("{API}/{id}").as_str()));
+        r.body
+    }
+
+    async fn put(&self, id: &str, body: Value) -> Reply {
+        self.json(Method::PUT, &format!("{API}/{id}"), &body).await
+    }
+
+    /// Everything the API can show about the data: every list item and every full record.
+    async fn everything(&self) -> (Value, Vec<Value>) {
+        let list = self.ok(&format!("{API}?limit=100")).await;
+        let mut records = Vec::new();
+        for item in list["data"].as_array().unwrap() {
+            records.push(self.ok(&format!("{API}/{}", item["id"].as_str().unwrap())).await);
+        }
+        (list, records)
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_server_end_to_end() {
+    let data = match std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        Ok(endpoint) if !endpoint.is_empty() => {
+            let table = format!("certifications-blackbox-{}", ulid::Ulid::new().to_string().to_ascii_lowercase());
+            Data::External { endpoint, table }
+        }
+        _ => {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("local-api-{}", ulid::Ulid::new().to_string().to_ascii_lowercase()));
+            Data::File(dir.join("nested").join("certifications.db"))
+        }
+    };
+
+    let server = Server::start(&data);
+    eprintln!("start-up (process start to start-up line): {:?}", server.started_in);
+    let api = Api::new(&server);
+    scenario(&api).await;
+    let before = api.everything().await;
+    malformed_volley(&api).await;
+    assert_eq!(api.everything().await, before, "the malformed requests changed the data");
+
+    // One log line per request, with method, path, status and milliseconds.
+    let log = server.log();
+    let line = log.iter().find(|l| l.contains("\"status\":405")).expect("a logged 405");
+    let line: Value = serde_json::from_str(line).unwrap();
+    assert!(line["fields"]["ms"].is_number() && line["fields"]["method"].is_string(), "{line}");
+    assert!(line["span"]["request_id"].is_string(), "{line}");
+
+    // SIGTERM while creates are in flight: every create that was acknowledged survives.
+    let acknowledged = creates_across_sigterm(&api, &server).await;
+    let (status, log) = server.wait();
+    assert!(status.success(), "exit status {status}; log: {log:#?}");
+    assert!(log.iter().any(|l| l.contains("\"stopped\"")), "no clean stop in {log:#?}");
+
+    let server = Server::start(&data);
+    assert!(server.log().iter().any(|l| l.contains("existing")), "the table was re-created: {:#?}", server.log());
+    let api = Api::new(&server);
+    let (list, records) = api.everything().await;
+    for id in &acknowledged {
+        assert!(ids(&list).contains(id), "acknowledged create {id} lost in the restart");
+    }
+    // Apart from those creates, the data is exactly what it was.
+    let keep = |l: &Value| -> Vec<Value> {
+        l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| !acknowledged.contains(&c["id"].as_str().unwrap().to_owned()))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keep(&list), keep(&before.0));
+    let kept_records: Vec<&Value> =
+        records.iter().filter(|c| !acknowledged.contains(&c["id"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(kept_records, before.1.iter().collect::<Vec<_>>());
+    server.terminate();
+    let (status, _) = server.wait();
+    assert!(status.success());
+
+    match data {
+        Data::File(path) => {
+            let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+        }
+        Data::External { endpoint, table } => {
+            let client = shared::testing::client_for(&endpoint, &Default::default()).await;
+            let _ = client.delete_table().table_name(table).send().await;
+        }
+    }
+}
+
+/// Create several, get, renew, status, expiring, filter, page, revoke, delete.
+async fn scenario(api: &Api) {
+    let now = Utc::now();
+    assert_eq!(api.ok(API).await["pagination"]["total"], 0, "a fresh data file starts empty");
+
+    let a = api
+        .create(json!({"mentor_id": "mentor-alpha", "mentor_name": "Ada Lovelace", "cert_type": "peer_mentor_level_2",
+                       "issued_at": ts(now - TimeDelta::days(355)), "expires_at": ts(now + TimeDelta::days(10))}))
+        .await;
+    let b = api
+        .create(json!({"mentor_id": "mentor-alpha", "cert_type": "first_aid",
+                       "issued_at": ts(now - TimeDelta::days(30)), "expires_at": ts(now + TimeDelta::days(200))}))
+        .await;
+    // An offset on input is stored and returned in UTC.
+    let c_expires = (now - TimeDelta::days(5)).with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap());
+    let c = api
+        .create(json!({"mentor_id": "mentor-beta", "cert_type": "peer_mentor_level_2",
+                       "issued_at": ts(now - TimeDelta::days(370)), "expires_at": c_expires.to_rfc3339_opts(SecondsFormat::Secs, false)}))
+        .await;
+    let d = api
+        .create(json!({"mentor_id": "mentor-beta", "mentor_name": "Lars Eriksen", "cert_type": "safeguarding",
+                       "issued_at": ts(now - TimeDelta::days(10)), "expires_at": ts(now + TimeDelta::days(20))}))
+        .await;
+    let e = api
+        .create(json!({"mentor_id": "mentor-gamma", "cert_type": "peer_mentor_level_1",
+                       "issued_at": ts(now), "expires_at": ts(now + TimeDelta::days(700))}))
+        .await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let (a_id, b_id, c_id, d_id, e_id) = (id(&a), id(&b), id(&c), id(&d), id(&e));
+    assert_eq!((a["status"].as_str(), a["renewal_count"].as_i64()), (Some("active"), Some(0)));
+    assert_eq!(a["renewal_history"], json!([]));
+    assert_eq!(c["status"], "expired", "an expiry in the past is effectively expired at once");
+    assert_eq!(c["expires_at"], ts(now - TimeDelta::days(5)));
+
+    // Get: the whole record, as created.
+    assert_eq!(api.ok(&format!("{API}/{a_id}")).await, a);
+
+    // Expiring within 30 days: D (20 days) and A (10 days), soonest first; C has expired.
+    let expiring = api.ok(&format!("{API}/expiring?days=30")).await;
+    assert_eq!(ids(&expiring), [a_id.clone(), d_id.clone()]);
+    assert_eq!(expiring["data"][1]["mentor_name"], "Lars Eriksen");
+    assert_eq!(expiring["pagination"], json!({"page": 1, "limit": 20, "total": 2}));
+
+    // Renew A: a later expiry counts once and leaves the expiring list.
+    let renewed_to = ts(now + TimeDelta::days(375));
+    let r = api.put(&a_id, json!({"expires_at": renewed_to})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["renewal_count"], 1);
+    assert_eq!(r.body["renewal_history"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["renewal_history"][0]["expires_at"], renewed_to);
+    assert_eq!(r.body["expires_at"], renewed_to);
+    assert_eq!(ids(&api.ok(&format!("{API}/expiring?days=30")).await), [d_id.as_str()]);
+    // A plain update leaves the renewal fields alone.
+    let r = api.put(&a_id, json!({"mentor_name": "Ada King"})).await;
+    assert_eq!(
+        (r.status, &r.body["renewal_count"], &r.body["mentor_name"]),
+        (StatusCode::OK, &json!(1), &json!("Ada King"))
+    );
+
+    // Status.
+    let status = api.ok(&format!("{API}/{d_id}/status")).await;
+    assert_eq!(status["status"], "active");
+    assert_eq!(status["days_until_expiry"], 20);
+    assert_eq!(status["is_expiring_soon"], true);
+    assert_eq!(status["mentor_id"], "mentor-beta");
+    let status = api.ok(&format!("{API}/{c_id}/status")).await;
+    assert_eq!((status["status"].as_str(), status["is_expiring_soon"].as_bool()), (Some("expired"), Some(false)));
+    assert_eq!(status["days_until_expiry"], -5);
+
+    // Filters (newest first).
+    assert_eq!(ids(&api.ok(&format!("{API}?mentor_id=mentor-alpha")).await), [b_id.clone(), a_id.clone()]);
+    assert_eq!(ids(&api.ok(&format!("{API}?cert_type=peer_mentor_level_2")).await), [c_id.clone(), a_id.clone()]);
+    assert_eq!(ids(&api.ok(&format!("{API}?status=expired")).await), [c_id.as_str()]);
+    assert_eq!(ids(&api.ok(&format!("{API}?mentor_id=mentor-beta&status=active")).await), [d_id.as_str()]);
+
+    // Renewing the expired C brings it back to active.
+    let r = api.put(&c_id, json!({"expires_at": ts(now + TimeDelta::days(15))})).await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("active")));
+    assert_eq!(ids(&api.ok(&format!("{API}?status=expired")).await), Vec::<String>::new());
+    assert_eq!(ids(&api.ok(&format!("{API}/expiring")).await), [c_id.clone(), d_id.clone()]);
+
+    // Pages of two over all five, newest first; past the end is empty.
+    let all = [e_id.clone(), d_id.clone(), c_id.clone(), b_id.clone(), a_id.clone()];
+    let mut paged = Vec::new();
+    for page in 1..=3 {
+        let p = api.ok(&format!("{API}?limit=2&page={page}")).await;
+        assert_eq!(p["pagination"], json!({"page": page, "limit": 2, "total": 5}));
+        paged.extend(ids(&p));
+    }
+    assert_eq!(paged, all);
+    assert_eq!(api.ok(&format!("{API}?limit=2&page=4")).await["data"], json!([]));
+
+    // Revoke B; revoked is final.
+    let r = api.put(&b_id, json!({"status": "revoked"})).await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("revoked")));
+    let r = api.put(&b_id, json!({"status": "active"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(ids(&api.ok(&format!("{API}?status=revoked")).await), [b_id.as_str()]);
+
+    // Delete E.
+    let r = api.send(Method::DELETE, &format!("{API}/{e_id}"), None, None).await;
+    assert_eq!((r.status, r.body), (StatusCode::OK, json!({"deleted": true, "id": e_id})));
+    assert_eq!(api.get(&format!("{API}/{e_id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.ok(API).await["pagination"]["total"], 4);
+}
+
+/// method, path, content type, body, the status expected.
+type Case<'a> = (Method, String, Option<&'a str>, Option<String>, u16);
+
+/// Malformed requests of every kind: each is a 4xx problem and none is a 5xx.
+async fn malformed_volley(api: &Api) {
+    let list = api.ok(API).await;
+    let active = list["data"].as_array().unwrap().iter().find(|c| c["status"] == "active").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = list["data"].as_array().unwrap().iter().find(|c| c["status"] == "revoked").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = format!("{API}/{active}");
+    let good = json!({"mentor_id": "mentor-zeta", "cert_type": "first_aid",
+                      "issued_at": "2026-01-01T00:00:00Z", "expires_at": "2027-01-01T00:00:00Z"});
+    let with = |field: &str, value: Value| {
+        let mut v = good.clone();
+        v[field] = value;
+        v.to_string()
+    };
+    let huge = with("mentor_name", json!("x".repeat(64 * 1024)));
+    let json_ct = Some("application/json");
+
+    #[rustfmt::skip]
+    let cases: Vec<Case> = vec![
+        (Method::POST, API.into(), json_ct, Some(r#"{"mentor_id": "#.into()), 400),
+        (Method::POST, API.into(), json_ct, Some("[1, 2]".into()), 400),
+        (Method::POST, API.into(), json_ct, Some("null".into()), 400),
+        (Method::POST, API.into(), json_ct, Some("{}".into()), 400),
+        (Method::POST, API.into(), json_ct, Some(with("mentor_id", json!(42))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("expires_at", json!(true))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("colour", json!("blue"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("renewal_count", json!(3))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("issued_at", json!("yesterday"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("expires_at", json!("2027-02-30T00:00:00Z"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("expires_at", json!("2025-01-01T00:00:00Z"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("cert_type", json!("Peer Mentor"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("mentor_id", json!("m".repeat(129)))), 400),
+        (Method::POST, API.into(), Some("text/plain"), Some(good.to_string()), 415),
+        (Method::POST, API.into(), None, Some(good.to_string()), 415),
+        (Method::POST, API.into(), json_ct, Some(huge.clone()), 413),
+        (Method::PUT, one.clone(), json_ct, Some("{}".into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some(r#"{"status": "expired"}"#.into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some(r#"{"mentor_id": "someone-else"}"#.into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some(r#"{"expires_at": "2000-01-01T00:00:00Z"}"#.into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some(r#"{"expires_at": 2030}"#.into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some("{'single': 'quotes'}".into()), 400),
+        (Method::PUT, one.clone(), Some("application/x-www-form-urlencoded"), Some("status=revoked".into()), 415),
+        (Method::PUT, one.clone(), json_ct, Some(huge), 413),
+        (Method::PUT, format!("{API}/{revoked}"), json_ct, Some(r#"{"mentor_name": "Late"}"#.into()), 409),
+        (Method::GET, format!("{API}?limit=0"), None, None, 400),
+        (Method::GET, format!("{API}?limit=101"), None, None, 400),
+        (Method::GET, format!("{API}?page=abc"), None, None, 400),
+        (Method::GET, format!("{API}?page=0"), None, None, 400),
+        (Method::GET, format!("{API}?status=sleeping"), None, None, 400),
+        (Method::GET, format!("{API}?cert_type=BAD%20TYPE"), None, None, 400),
+        (Method::GET, format!("{API}?colour=red"), None, None, 400),
+        (Method::GET, format!("{API}?page=1&page=2"), None, None, 400),
+        (Method::GET, format!("{API}/expiring?days=0"), None, None, 400),
+        (Method::GET, format!("{API}/expiring?days=3651"), None, None, 400),
+        (Method::GET, format!("{API}/expiring?mentor_id=mentor-alpha"), None, None, 400),
+        (Method::GET, format!("{API}/expiring?days=7&days=8"), None, None, 400),
+        (Method::GET, format!("{API}/bad!id"), None, None, 404),
+        (Method::GET, format!("{API}/{}", "a".repeat(65)), None, None, 404),
+        (Method::GET, format!("{API}/cert-00000000000000000000000000"), None, None, 404),
+        (Method::GET, format!("{API}/cert-00000000000000000000000000/status"), None, None, 404),
+        (Method::PUT, format!("{API}/cert-00000000000000000000000000"), json_ct, Some(r#"{"mentor_name": "X"}"#.into()), 404),
+        (Method::DELETE, format!("{API}/cert-00000000000000000000000000"), None, None, 404),
+        (Method::PATCH, one.clone(), json_ct, Some("{}".into()), 405),
+        (Method::DELETE, API.into(), None, None, 405),
+        (Method::POST, format!("{API}/expiring"), json_ct, Some(good.to_string()), 405),
+        (Method::GET, "/api/v2/certifications".into(), None, None, 404),
+        (Method::GET, format!("{one}/status/extra"), None, None, 404),
+        (Method::GET, "/".into(), None, None, 404),
+    ];
+    assert!(cases.len() >= 25);
+    for (method, path, content_type, body, expected) in cases {
+        let what = format!("{method} {path} ({content_type:?})");
+        let r = api.send(method, &path, content_type, body.map(String::into_bytes)).await;
+        assert_eq!(r.status.as_u16(), expected, "{what}: {}", r.body);
+        assert_eq!(r.content_type, "application/problem+json", "{what}");
+        assert_eq!(r.body["status"], expected, "{what}: {}", r.body);
+        for field in ["type", "title", "detail"] {
+            assert!(r.body[field].is_string(), "{what}: no {field} in {}", r.body);
+        }
+        if expected == 405 {
+            assert!(r.allow.is_some(), "{what}: no Allow header");
+        }
+    }
+}
+
+/// Sends creates concurrently, SIGTERMs the server as soon as the first is acknowledged, and
+/// returns the ids of every create that was acknowledged (201).
+async fn creates_across_sigterm(api: &Api, server: &Server) -> Vec<String> {
+    let now = Utc::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (http, url) = (api.http.clone(), format!("{}{API}", api.base));
+        let body = json!({"mentor_id": format!("mentor-late-{i}"), "cert_type": "first_aid",
+                          "issued_at": ts(now), "expires_at": ts(now + TimeDelta::days(90))});
+        tasks.spawn(async move {
+            let res = http.post(url).json(&body).send().await.ok()?;
+            if res.status() != StatusCode::CREATED {
+                return None;
+            }
+            let v: Value = res.json().await.ok()?;
+            v["id"].as_str().map(String::from)
+        });
+    }
+    let mut acknowledged = Vec::new();
+    let mut signalled = false;
+    while let Some(done) = tasks.join_next().await {
+        if let Some(id) = done.expect("a create task") {
+            acknowledged.push(id);
+        }
+        if !signalled && !acknowledged.is_empty() {
+            server.terminate();
+            signalled = true;
+        }
+    }
+    assert!(signalled, "no create was acknowledged before the shutdown");
+    acknowledged
+}

@@ -1,0 +1,272 @@
+//! What the scheduled expiry scan (`functions/expiry-scan`) needs from the store besides
+//! [`Store::due_for_expiry`] and [`Store::mark_expired`]: the reminder windows on the sparse
+//! `by-expiry` index, and the atomic record of a reminder on the item.
+//!
+//! Reminder state is one number per item, `reminded_days`: the tightest threshold already
+//! announced in the current expiry cycle. A renewal removes it (see `Store::update`), which
+//! starts a new cycle.
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
+
+use super::{classify, from_item, s, to_item, ts, Item, Store, StoreError};
+use crate::model::Certification;
+use crate::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
+
+/// One reminder threshold's slice of the `by-expiry` index: the stored-`active` items whose
+/// `days_until_expiry` is above the next tighter threshold and at most `threshold_days`,
+/// and whose `expires_at` is still after now. A certification seen inside several thresholds
+/// falls in exactly one band, the tightest, so it is announced only for that one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderBand {
+    pub threshold_days: u32,
+    /// First `expires_at` in the band (inclusive).
+    pub from: DateTime<Utc>,
+    /// Last `expires_at` in the band (inclusive, whole seconds).
+    pub to: DateTime<Utc>,
+}
+
+impl ReminderBand {
+    /// The bands for `thresholds` (any order, duplicates ignored) at `now`, tightest first.
+    ///
+    /// `days_until_expiry` counts UTC calendar days, so `days_until_expiry <= t` means
+    /// `expires_at` is before midnight UTC at the start of day `today + t + 1`.
+    pub fn for_thresholds(now: DateTime<Utc>, thresholds: &[u32]) -> Vec<ReminderBand> {
+        let now = now.trunc_subsecs(0);
+        let midnight =
+            |days: u32| (now.date_naive() + TimeDelta::days(i64::from(days))).and_time(NaiveTime::MIN).and_utc();
+        let mut sorted = thresholds.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut bands = Vec::with_capacity(sorted.len());
+        // The tightest band starts just after now: an `expires_at <= now` is due for expiry.
+        let mut from = now + TimeDelta::seconds(1);
+        for t in sorted {
+            let to = midnight(t + 1) - TimeDelta::seconds(1);
+            // Empty only for a 0-day threshold in the last second of a day.
+            if from <= to {
+                bands.push(ReminderBand { threshold_days: t, from, to });
+            }
+            from = from.max(midnight(t + 1));
+        }
+        bands
+    }
+}
+
+/// The item [`Store::create`] writes for `c`, index attributes included. For seeding large
+/// tables with BatchWriteItem (the scan benchmark); the service itself writes only through
+/// the conditional requests of [`Store`].
+pub fn stored_item(c: &Certification) -> Result<Item, StoreError> {
+    to_item(c)
+}
+
+impl Store {
+    /// One DynamoDB page of `band` (`start` is the previous page's `LastEvaluatedKey`):
+    /// the items in the band not yet reminded at `band.threshold_days` or tighter in this
+    /// cycle, soonest expiry first. The Query reads the band's slice of the index (the
+    /// filter only trims what comes back), so what the reminder pass reads grows with the
+    /// certifications inside the widest threshold, not with the table.
+    pub async fn reminders_due(
+        &self,
+        band: &ReminderBand,
+        page_size: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_EXPIRY.name)
+            .key_condition_expression("#pk = :pk AND #exp BETWEEN :from AND :to")
+            .filter_expression("attribute_not_exists(#rd) OR #rd > :t")
+            .expression_attribute_names("#pk", attr::ACTIVE_PK)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_names("#rd", attr::REMINDED_DAYS)
+            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
+            .expression_attribute_values(":from", ts(band.from))
+            .expression_attribute_values(":to", ts(band.to))
+            .expression_attribute_values(":t", AttributeValue::N(band.threshold_days.to_string()))
+            .set_exclusive_start_key(start)
+            .limit(page_size)
+            .send()
+            .await
+            .map_err(classify)?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((items, out.last_evaluated_key))
+    }
+
+    /// Records on the item that the reminder for `threshold_days` was announced, in one
+    /// conditional UpdateItem: the certification must still be stored `active` with the
+    /// `expires_at` the scan read (a renewal racing the scan wins, and its new cycle is not
+    /// marked), and not already reminded at this threshold or a tighter one (a concurrent
+    /// scan's record is never loosened). Returns `false` when the condition failed.
+    /// `updated_at` is left alone: this is bookkeeping, not a change to the record.
+    pub async fn record_reminder(&self, c: &Certification, threshold_days: u32) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::ID, s(&c.id))
+            .update_expression("SET #rd = :t")
+            .condition_expression("#st = :active AND #exp = :seen AND (attribute_not_exists(#rd) OR #rd > :t)")
+            .expression_attribute_names("#rd", attr::REMINDED_DAYS)
+            .expression_attribute_names("#st", attr::STATUS)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":t", AttributeValue::N(threshold_days.to_string()))
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":seen", ts(c.expires_at))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{days_until_expiry, Clock, FixedClock};
+    use crate::model::Status;
+    use crate::testing::TestDb;
+    use crate::validation::CertificationPatch;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        FixedClock::at(s).now()
+    }
+
+    fn cert(id: &str, expires: &str) -> Certification {
+        Certification {
+            id: id.into(),
+            mentor_id: "mentor-42".into(),
+            mentor_name: None,
+            cert_type: "peer_mentor_level_2".into(),
+            status: Status::Active,
+            issued_at: t("2025-01-01T00:00:00Z"),
+            expires_at: t(expires),
+            renewal_count: 0,
+            renewal_history: Vec::new(),
+            created_at: t("2025-01-01T00:00:00Z"),
+            updated_at: t("2025-01-01T00:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn bands_split_days_until_expiry_at_each_threshold() {
+        let now = t("2026-03-26T10:00:00Z");
+        let bands = ReminderBand::for_thresholds(now, &[90, 7, 30, 60, 30]);
+        let got: Vec<_> = bands.iter().map(|b| (b.threshold_days, b.from, b.to)).collect();
+        assert_eq!(
+            got,
+            [
+                (7, t("2026-03-26T10:00:01Z"), t("2026-04-02T23:59:59Z")),
+                (30, t("2026-04-03T00:00:00Z"), t("2026-04-25T23:59:59Z")),
+                (60, t("2026-04-26T00:00:00Z"), t("2026-05-25T23:59:59Z")),
+                (90, t("2026-05-26T00:00:00Z"), t("2026-06-24T23:59:59Z")),
+            ]
+        );
+        // Each band holds exactly the days_until_expiry the thresholds give it.
+        for b in &bands {
+            assert!(days_until_expiry(b.to, now) == i64::from(b.threshold_days));
+            assert!(days_until_expiry(b.to + TimeDelta::seconds(1), now) == i64::from(b.threshold_days) + 1);
+        }
+        assert_eq!(days_until_expiry(bands[1].from, now), 8);
+    }
+
+    #[test]
+    fn a_zero_day_band_is_the_rest_of_today_and_vanishes_at_its_last_second() {
+        let bands = ReminderBand::for_thresholds(t("2026-03-26T10:00:00Z"), &[0, 7]);
+        assert_eq!((bands[0].from, bands[0].to), (t("2026-03-26T10:00:01Z"), t("2026-03-26T23:59:59Z")));
+        let bands = ReminderBand::for_thresholds(t("2026-03-26T23:59:59Z"), &[0, 7]);
+        assert_eq!(bands.len(), 1);
+        assert_eq!((bands[0].threshold_days, bands[0].from), (7, t("2026-03-27T00:00:00Z")));
+        assert!(ReminderBand::for_thresholds(t("2026-03-26T10:00:00Z"), &[]).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_band_returns_only_items_not_yet_reminded_that_tightly_and_recording_is_conditional() {
+        let db = TestDb::start().await;
+        let store = db.store();
+        let now = t("2026-03-26T10:00:00Z");
+        for (id, exp) in [
+            ("cert-a", "2026-04-01T00:00:00Z"), // 6 days: band 7
+            ("cert-b", "2026-04-02T23:59:59Z"), // 7 days: band 7
+            ("cert-c", "2026-04-03T00:00:00Z"), // 8 days: band 30
+            ("cert-d", "2026-03-26T10:00:00Z"), // due now: no band
+        ] {
+            store.create(&cert(id, exp)).await.unwrap();
+        }
+        let bands = ReminderBand::for_thresholds(now, &[7, 30]);
+        let ids = |items: Vec<Certification>| items.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        let (due, next) = store.reminders_due(&bands[0], 100, None).await.unwrap();
+        assert_eq!((ids(due.clone()), next), (vec!["cert-a".to_string(), "cert-b".into()], None));
+        assert_eq!(ids(store.reminders_due(&bands[1], 100, None).await.unwrap().0), ["cert-c"]);
+
+        // Recorded at 30 (looser than the band): still due in band 7.
+        let a = &due[0];
+        assert!(store.record_reminder(a, 30).await.unwrap());
+        assert_eq!(ids(store.reminders_due(&bands[0], 100, None).await.unwrap().0), ["cert-a", "cert-b"]);
+        // Recorded at 7: gone from band 7; a second, looser or equal record is refused.
+        assert!(store.record_reminder(a, 7).await.unwrap());
+        assert!(!store.record_reminder(a, 7).await.unwrap());
+        assert!(!store.record_reminder(a, 30).await.unwrap());
+        assert_eq!(ids(store.reminders_due(&bands[0], 100, None).await.unwrap().0), ["cert-b"]);
+        // The record is bookkeeping: the certification itself reads unchanged.
+        assert_eq!(store.get("cert-a").await.unwrap().unwrap(), *a);
+
+        // A stale read (renewed since) is refused, and the renewal starts a new cycle.
+        let b = &due[1];
+        let later = CertificationPatch { expires_at: Some(t("2027-04-02T00:00:00Z")), ..Default::default() };
+        store.update(&b.id, &later, now).await.unwrap();
+        assert!(!store.record_reminder(b, 7).await.unwrap());
+        let renewed_a = store.update(&a.id, &later, now).await.unwrap();
+        let bands_next_year = ReminderBand::for_thresholds(t("2027-03-30T10:00:00Z"), &[7]);
+        let (due, _) = store.reminders_due(&bands_next_year[0], 100, None).await.unwrap();
+        assert_eq!(ids(due), ["cert-a", "cert-b"], "a renewal clears the previous cycle's reminder");
+        assert!(store.record_reminder(&renewed_a, 7).await.unwrap());
+
+        // Not active any more: refused.
+        store.mark_expired(&store.get("cert-d").await.unwrap().unwrap(), now).await.unwrap();
+        assert!(!store.record_reminder(&cert("cert-d", "2026-03-26T10:00:00Z"), 7).await.unwrap());
+        assert!(!store.record_reminder(&cert("cert-missing", "2026-03-26T10:00:00Z"), 7).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_stored_item_written_directly_reads_back_like_a_created_one() {
+        let db = TestDb::start().await;
+        let c = cert("cert-bulk", "2026-03-01T00:00:00Z");
+        let item = stored_item(&c).unwrap();
+        db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
+        assert_eq!(db.store().get("cert-bulk").await.unwrap(), Some(c.clone()));
+        let (due, _) = db.store().due_for_expiry(t("2026-03-26T10:00:00Z"), 10, None).await.unwrap();
+        assert_eq!(due, [c], "indexed like a created one");
+    }
+
+    #[tokio::test]
+    async fn a_band_query_pages_and_reads_only_its_slice_of_the_index() {
+        let db = TestDb::start().await;
+        let store = db.store();
+        let now = t("2026-03-26T10:00:00Z");
+        for i in 0..5 {
+            store.create(&cert(&format!("cert-in-{i}"), "2026-03-30T00:00:00Z")).await.unwrap();
+            store.create(&cert(&format!("cert-far-{i}"), "2027-03-30T00:00:00Z")).await.unwrap();
+            store.create(&cert(&format!("cert-past-{i}"), "2026-01-30T00:00:00Z")).await.unwrap();
+        }
+        let band = ReminderBand::for_thresholds(now, &[7])[0];
+        db.counter.reset();
+        let mut seen = Vec::new();
+        let mut start = None;
+        loop {
+            let (items, next) = store.reminders_due(&band, 2, start).await.unwrap();
+            seen.extend(items.into_iter().map(|c| c.id));
+            match next {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, (0..5).map(|i| format!("cert-in-{i}")).collect::<Vec<_>>());
+        assert_eq!(db.counter.snapshot().query_scanned, 5);
+    }
+}
