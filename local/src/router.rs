@@ -48,7 +48,7 @@ pub enum RouteError {
 /// The router for every route in [`ROUTES`], with API Gateway's precedence (axum, like API
 /// Gateway, prefers a literal segment such as `/expiring` to a parameter such as `/{id}`).
 /// An unknown path is a 404 and a known path with another method a 405 with `Allow`, both
-/// problem+json through the one error mapping. Every request is logged once.
+/// problem+json through the one error mapping. [`with_request_log`] adds the log line.
 pub fn router(app: App) -> Result<axum::Router, RouteError> {
     let mut router = axum::Router::new();
     // Each path once, with all its methods: axum takes one method router per path.
@@ -75,8 +75,13 @@ pub fn router(app: App) -> Result<axum::Router, RouteError> {
         .fallback(|method: Method, uri: Uri| async move {
             to_axum(ApiError::NotFound(format!("no route for {method} {}", uri.path())).into_response())
         })
-        .layer(axum::middleware::from_fn(log_request))
         .with_state(app))
+}
+
+/// One log line per request (method, path, status, milliseconds), for everything the
+/// server answers: the API, its 404/405s and the local-only admin routes.
+pub fn with_request_log(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(log_request))
 }
 
 fn method_filter(route: &Route) -> Result<MethodFilter, RouteError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::router::{router, RouteError};
+use crate::router::{router, with_request_log, RouteError};
 use crate::storage::{Storage, StorageArgs, StorageError};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -41,7 +41,7 @@ pub enum ServeError {
 pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), ServeError> {
     let storage = Storage::open(storage_args).await?;
     let scan = crate::scan::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
-    let app = router(storage.app.clone())?.merge(scan.routes());
+    let app = with_request_log(router(storage.app.clone())?.merge(scan.routes()));
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {

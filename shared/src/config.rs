@@ -44,17 +44,23 @@ impl Config {
     }
 }
 
-/// The DynamoDB client from the standard AWS configuration chain. aws-config honours
-/// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` and the region variables.
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+/// The AWS configuration every SDK client is built from, once per cold start: the standard
+/// chain (credentials, region, and `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`
+/// endpoint overrides, as aws-config reads them), with an explicit trust store for AWS.
+pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if !has_custom_endpoint(|k| std::env::var(k).ok()) {
+    if !has_custom_endpoint(std::env::vars()) {
         match aws_trust_store_client() {
             Ok(http) => loader = loader.http_client(http),
             Err(e) => tracing::warn!(error = %e, "explicit trust store unavailable; using the system roots"),
         }
     }
-    aws_sdk_dynamodb::Client::new(&loader.load().await)
+    loader.load().await
+}
+
+/// The DynamoDB client from [`sdk_config`].
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
 }
 
 /// The root CAs every AWS endpoint chains to (Amazon Root CA 1-4 and Starfield Services
@@ -75,8 +81,9 @@ fn aws_trust_store_client() -> Result<aws_smithy_runtime_api::client::http::Shar
         .build_https())
 }
 
-fn has_custom_endpoint(lookup: impl Fn(&str) -> Option<String>) -> bool {
-    ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"].iter().any(|k| lookup(k).is_some_and(|v| !v.is_empty()))
+/// Any `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_<SERVICE>` with a value.
+fn has_custom_endpoint(vars: impl IntoIterator<Item = (String, String)>) -> bool {
+    vars.into_iter().any(|(k, v)| k.starts_with("AWS_ENDPOINT_URL") && !v.is_empty())
 }
 
 /// Inside Lambda, one cheap request during init (DescribeTable: no read capacity) opens
@@ -146,10 +153,13 @@ mod tests {
 
     #[test]
     fn custom_endpoints_keep_the_system_trust_store() {
-        assert!(!has_custom_endpoint(lookup(&[])));
-        assert!(!has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL_DYNAMODB", "")])));
-        assert!(has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")])));
-        assert!(has_custom_endpoint(lookup(&[("AWS_ENDPOINT_URL", "https://proxy.internal")])));
+        let vars =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert!(!has_custom_endpoint(vars(&[("AWS_REGION", "eu-west-1")])));
+        assert!(!has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL_DYNAMODB", "")])));
+        assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")])));
+        assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://127.0.0.1:4010")])));
+        assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL", "https://proxy.internal")])));
     }
 
     #[test]

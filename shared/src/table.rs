@@ -12,6 +12,7 @@
 //! | `created_at`| always                  | sort key of `by-created` and `by-mentor` |
 //! | `active_pk` | only while stored status is `active` | `by-expiry` partition (sparse) |
 //! | `expires_at`| always                  | sort key of `by-expiry`                |
+//! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType,

@@ -484,6 +484,21 @@ async fn a_malformed_item_is_an_error_not_a_panic() {
     }
     put.send().await.unwrap();
     assert!(matches!(db.store().get("cert-bad").await, Err(StoreError::Corrupt(_))));
+
+    // The expiry scan's query skips it (and logs it) instead of stalling on it.
+    let due = seed_one(&db).await;
+    db.client
+        .update_item()
+        .table_name(&db.table)
+        .key("id", V::S("cert-bad".into()))
+        .update_expression("SET active_pk = :a, expires_at = :e")
+        .expression_attribute_values(":a", V::S("active".into()))
+        .expression_attribute_values(":e", V::S("2026-01-01T00:00:00Z".into()))
+        .send()
+        .await
+        .unwrap();
+    let (items, _) = db.store().due_for_expiry(t("2026-12-01T00:00:00Z"), 100, None).await.unwrap();
+    assert_eq!(ids(&items), [due.id.as_str()]);
     assert!(matches!(db.store().list(&ListFilter::default(), t(NOW), page(1, 20)).await, Err(StoreError::Corrupt(_))));
     let renewal = db.store().update("cert-bad", &renew_to("2030-01-01T00:00:00Z"), t(NOW)).await;
     assert!(matches!(renewal, Err(StoreError::Corrupt(_))), "{renewal:?}");

@@ -29,14 +29,13 @@ pub use config::{ConfigError, ScanConfig};
 pub use scan::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, Summary, WallDeadline, DEADLINE_MARGIN};
 pub use sink::{EventBridgeSink, EventSink, JsonLinesSink};
 
-/// Production wiring, once per cold start: environment, the SDK clients, the wall clock.
-/// DynamoDB comes from `shared::config::dynamodb_client` like every function's; EventBridge
-/// from the standard configuration chain (`AWS_ENDPOINT_URL_EVENTBRIDGE` and the region
-/// variables apply).
+/// Production wiring, once per cold start: environment, the SDK clients (both from the one
+/// `shared::config::sdk_config`, so `AWS_ENDPOINT_URL_*` and the region variables apply),
+/// the wall clock.
 pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
     let config = ScanConfig::from_env()?;
-    let store = Store::new(shared::config::dynamodb_client().await, config.table_name);
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = shared::config::sdk_config().await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
     Ok(Scanner::new(store, sink, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
 }

@@ -116,6 +116,16 @@ pub fn from_item(item: Item) -> Result<Certification, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(format!("item {id}: {e}")))
 }
 
+/// The items of one page the expiry scan reads. An item that does not decode is logged
+/// and skipped, so one bad item cannot stall every later expiry and reminder; the request
+/// paths, by contrast, fail loudly on it (500) since they would otherwise answer wrongly.
+pub(crate) fn decode_scan_page(items: Option<Vec<Item>>) -> Vec<Certification> {
+    let decoded = items.unwrap_or_default().into_iter().map(from_item);
+    decoded
+        .filter_map(|r| r.map_err(|e| tracing::error!(error = %e, "expiry scan skipped an undecodable item")).ok())
+        .collect()
+}
+
 /// The sort orders the API promises. Index order gives the first key; the id breaks ties.
 #[derive(Debug, Clone, Copy)]
 enum Order {
@@ -493,8 +503,7 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
-        Ok((items, out.last_evaluated_key))
+        Ok((decode_scan_page(out.items), out.last_evaluated_key))
     }
 
     /// Flips one certification to `expired`, on condition that it is still stored

@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 
-use super::{classify, from_item, s, to_item, ts, Item, Store, StoreError};
+use super::{classify, decode_scan_page, s, to_item, ts, Item, Store, StoreError};
 use crate::model::Certification;
 use crate::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
 
@@ -90,7 +90,7 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
+        let items = decode_scan_page(out.items);
         Ok((items, out.last_evaluated_key))
     }
 
