@@ -308,7 +308,7 @@ fn functions_get_only_the_dynamodb_access_they_use() {
     let t = template();
     let (table, _) = resources_of(&t, "AWS::DynamoDB::Table").next().expect("a table");
     let index_names: BTreeSet<&str> = INDEXES.iter().map(|i| i.name).collect();
-    let reads = ["dynamodb:GetItem", "dynamodb:Query"];
+    let reads = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"];
     for (bin, f) in functions(&t) {
         let grants = dynamodb_grants(table, f);
         assert!(!grants.is_empty(), "{bin}: no DynamoDB access");
@@ -322,6 +322,11 @@ fn functions_get_only_the_dynamodb_access_they_use() {
                 }
                 Target::Other(r) => panic!("{bin}: {action} on {r}, not this stack's table"),
             }
+        }
+        // Every API function builds its App with `App::from_env`, whose warm-up DescribeTables.
+        if ROUTES.iter().any(|r| r.function == bin) {
+            let warm_up = ("dynamodb:DescribeTable".to_owned(), Target::Table);
+            assert!(grants.contains(&warm_up), "{bin}: shared::config::warm_up needs DescribeTable on the table");
         }
         // A GET route only reads.
         if ROUTES.iter().any(|r| r.function == bin && r.method == "GET") {
