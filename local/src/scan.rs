@@ -161,19 +161,7 @@ mod tests {
     }
 
     fn cert(id: &str, expires: &str) -> shared::Certification {
-        shared::Certification {
-            id: id.into(),
-            mentor_id: "mentor-42".into(),
-            mentor_name: None,
-            cert_type: "peer_mentor_level_2".into(),
-            status: shared::Status::Active,
-            issued_at: t("2025-01-01T00:00:00Z"),
-            expires_at: t(expires),
-            renewal_count: 0,
-            renewal_history: Vec::new(),
-            created_at: t("2025-01-01T00:00:00Z"),
-            updated_at: t("2025-01-01T00:00:00Z"),
-        }
+        shared::testing::certification(id, expires)
     }
 
     async fn call(router: &axum::Router, method: &str) -> (u16, String, serde_json::Value) {

@@ -34,19 +34,11 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 fn cert(id: &str, expires: &str, status: Status) -> Certification {
-    Certification {
-        id: id.into(),
-        mentor_id: format!("mentor-of-{id}"),
-        mentor_name: Some("Ada Lovelace".into()),
-        cert_type: "peer_mentor_level_2".into(),
-        status,
-        issued_at: t("2025-01-01T00:00:00Z"),
-        expires_at: t(expires),
-        renewal_count: 0,
-        renewal_history: Vec::new(),
-        created_at: t("2025-01-01T00:00:00Z"),
-        updated_at: t("2025-01-01T00:00:00Z"),
-    }
+    let mut c = shared::testing::certification(id, expires);
+    c.mentor_id = format!("mentor-of-{id}");
+    c.mentor_name = Some("Ada Lovelace".into());
+    c.status = status;
+    c
 }
 
 fn options() -> ScanOptions {

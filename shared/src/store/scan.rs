@@ -128,7 +128,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::clock::{days_until_expiry, Clock, FixedClock};
-    use crate::model::Status;
     use crate::testing::TestDb;
     use crate::validation::CertificationPatch;
 
@@ -137,19 +136,7 @@ mod tests {
     }
 
     fn cert(id: &str, expires: &str) -> Certification {
-        Certification {
-            id: id.into(),
-            mentor_id: "mentor-42".into(),
-            mentor_name: None,
-            cert_type: "peer_mentor_level_2".into(),
-            status: Status::Active,
-            issued_at: t("2025-01-01T00:00:00Z"),
-            expires_at: t(expires),
-            renewal_count: 0,
-            renewal_history: Vec::new(),
-            created_at: t("2025-01-01T00:00:00Z"),
-            updated_at: t("2025-01-01T00:00:00Z"),
-        }
+        crate::testing::certification(id, expires)
     }
 
     #[test]
