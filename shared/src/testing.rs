@@ -344,6 +344,13 @@ pub fn assert_problem(r: &lambda_http::Response<lambda_http::Body>, status: u16)
     problem
 }
 
+/// Asserts the answer a client gets while DynamoDB is unreachable or throttled: a 503
+/// problem with `Retry-After`.
+pub fn assert_unavailable(r: &lambda_http::Response<lambda_http::Body>) {
+    assert_eq!(assert_problem(r, 503)["type"], "/problems/service-unavailable");
+    assert_eq!(r.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+}
+
 /// The `field` of each entry of a validation problem's `errors`, in order.
 pub fn error_fields(problem: &serde_json::Value) -> Vec<String> {
     let errors = problem["errors"].as_array().unwrap_or_else(|| panic!("no errors array in {problem}"));
