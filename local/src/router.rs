@@ -60,11 +60,20 @@ pub fn router(app: App) -> Result<axum::Router, RouteError> {
     }
     for path in paths {
         let routes: Vec<&Route> = ROUTES.iter().filter(|r| r.path == path).collect();
-        let allow = routes.iter().map(|r| r.method).collect::<Vec<_>>().join(", ");
+        let mut allow: Vec<&str> = routes.iter().map(|r| r.method).collect();
         let mut methods = MethodRouter::new();
         for route in routes {
-            methods = methods.merge(endpoint(route)?);
+            methods = methods.merge(endpoint(route, HashMap::new())?);
         }
+        // API Gateway picks the literal route only for its own method: `PUT .../expiring`
+        // goes to `PUT .../{id}` with id `expiring` (an unknown id, so 404). Same here.
+        for (route, params) in shadowed_by(path) {
+            if !allow.contains(&route.method) {
+                allow.push(route.method);
+                methods = methods.merge(endpoint(route, params)?);
+            }
+        }
+        let allow = allow.join(", ");
         let methods = methods.fallback(move || {
             let allow = allow.clone();
             async move { to_axum(ApiError::MethodNotAllowed { allow }.into_response()) }
@@ -90,8 +99,36 @@ fn method_filter(route: &Route) -> Result<MethodFilter, RouteError> {
     MethodFilter::try_from(method).map_err(|_| bad())
 }
 
-/// The method route for one route: build the Lambda request, run the function.
-fn endpoint(route: &'static Route) -> Result<MethodRouter<App>, RouteError> {
+/// The parameterised routes that a literal `path` also matches, with the parameters it
+/// gives them (`/api/v1/certifications/expiring` matches `.../{id}` with `id = expiring`).
+fn shadowed_by(path: &str) -> Vec<(&'static Route, HashMap<String, String>)> {
+    let segments: Vec<&str> = path.split('/').collect();
+    ROUTES
+        .iter()
+        .filter(|r| r.path != path && r.path.contains('{'))
+        .filter_map(|r| {
+            let pattern: Vec<&str> = r.path.split('/').collect();
+            if pattern.len() != segments.len() {
+                return None;
+            }
+            let mut params = HashMap::new();
+            for (p, s) in pattern.iter().zip(&segments) {
+                match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(name) if !s.starts_with('{') => {
+                        params.insert(name.to_owned(), (*s).to_owned());
+                    }
+                    _ if p == s => {}
+                    _ => return None,
+                }
+            }
+            Some((r, params))
+        })
+        .collect()
+}
+
+/// The method route for one route: build the Lambda request, run the function. `fixed`
+/// are path parameters the path itself supplies (see [`shadowed_by`]).
+fn endpoint(route: &'static Route, fixed: HashMap<String, String>) -> Result<MethodRouter<App>, RouteError> {
     let handler = HANDLERS
         .iter()
         .find(|(name, _)| *name == route.function)
@@ -110,8 +147,9 @@ fn endpoint(route: &'static Route) -> Result<MethodRouter<App>, RouteError> {
                     return to_axum(ApiError::NotFound("no certification with that id".into()).into_response());
                 }
             };
-            let path_params: HashMap<String, String> =
+            let mut path_params: HashMap<String, String> =
                 params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            path_params.extend(fixed.clone());
             match to_lambda(req, route, path_params).await {
                 Ok(lambda_req) => to_axum(handler(&app, lambda_req).await),
                 Err(e) => to_axum(e.into_response()),
@@ -320,7 +358,7 @@ mod tests {
             ("DELETE", "/api/v1/certifications", "GET, POST"),
             ("POST", "/api/v1/certifications/cert-1", "GET, PUT, DELETE"),
             ("PATCH", "/api/v1/certifications/cert-1", "GET, PUT, DELETE"),
-            ("POST", "/api/v1/certifications/expiring", "GET"),
+            ("POST", "/api/v1/certifications/expiring", "GET, PUT, DELETE"),
             ("PUT", "/api/v1/certifications/cert-1/status", "GET"),
         ] {
             let (status, got_allow, body) = send(&app, method, uri, None).await;
@@ -353,6 +391,14 @@ mod tests {
         // Below the literal segment `expiring` is an ordinary (unknown) id.
         let (status, _, _) = send(&app, "GET", "/api/v1/certifications/expiring/status", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        // The literal route has only GET: other methods fall through to `/{id}` with id
+        // `expiring`, as API Gateway routes them, and that id is unknown.
+        let renew = json!({"expires_at": "2030-01-01T00:00:00Z"});
+        for (method, body) in [("PUT", Some(renew)), ("DELETE", None)] {
+            let (status, _, problem) = send(&app, method, "/api/v1/certifications/expiring", body).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
+            assert_eq!(problem["detail"], "no certification with id 'expiring'", "{method}");
+        }
     }
 
     #[tokio::test]
