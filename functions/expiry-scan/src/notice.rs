@@ -65,23 +65,11 @@ impl Notice {
 mod tests {
     use super::*;
     use shared::clock::{Clock, FixedClock};
-    use shared::model::Status;
 
     fn cert() -> Certification {
-        let t = |s| FixedClock::at(s).now();
-        Certification {
-            id: "cert-001".into(),
-            mentor_id: "mentor-42".into(),
-            mentor_name: Some("Ada".into()),
-            cert_type: "peer_mentor_level_2".into(),
-            status: Status::Active,
-            issued_at: t("2025-09-01T00:00:00Z"),
-            expires_at: t("2026-04-02T09:00:00Z"),
-            renewal_count: 0,
-            renewal_history: vec![],
-            created_at: t("2025-09-01T00:00:00Z"),
-            updated_at: t("2025-09-01T00:00:00Z"),
-        }
+        let mut c = shared::testing::certification("cert-001", "2026-04-02T09:00:00Z");
+        c.mentor_name = Some("Ada".into());
+        c
     }
 
     #[test]

@@ -492,14 +492,7 @@ impl Store {
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
         let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_EXPIRY.name)
-            .key_condition_expression("#pk = :pk AND #exp <= :now")
-            .expression_attribute_names("#pk", attr::ACTIVE_PK)
-            .expression_attribute_names("#exp", attr::EXPIRES_AT)
-            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
+            .active_by_expiry("#exp <= :now")
             .expression_attribute_values(":now", ts(now.trunc_subsecs(0)))
             .set_exclusive_start_key(start)
             .limit(page_size)
@@ -507,6 +500,23 @@ impl Store {
             .await
             .map_err(classify)?;
         Ok((decode_scan_page(out.items), out.last_evaluated_key))
+    }
+
+    /// A Query on the stored-`active` partition of the sparse `by-expiry` index, with
+    /// `range_condition` on `#exp` (`expires_at`) added to the key condition. The expiry scan's
+    /// due and reminder pages both read through this.
+    pub(crate) fn active_by_expiry(
+        &self,
+        range_condition: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_EXPIRY.name)
+            .key_condition_expression(format!("#pk = :pk AND {range_condition}"))
+            .expression_attribute_names("#pk", attr::ACTIVE_PK)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
     }
 
     /// Flips one certification to `expired`, on condition that it is still stored

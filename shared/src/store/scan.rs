@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 
 use super::{classify, decode_scan_page, s, to_item, ts, Item, Store, StoreError};
 use crate::model::Certification;
-use crate::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
+use crate::table::attr;
 
 /// One reminder threshold's slice of the `by-expiry` index: the stored-`active` items whose
 /// `days_until_expiry` is above the next tighter threshold and at most `threshold_days`,
@@ -72,16 +72,9 @@ impl Store {
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
         let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_EXPIRY.name)
-            .key_condition_expression("#pk = :pk AND #exp BETWEEN :from AND :to")
+            .active_by_expiry("#exp BETWEEN :from AND :to")
             .filter_expression("attribute_not_exists(#rd) OR #rd > :t")
-            .expression_attribute_names("#pk", attr::ACTIVE_PK)
-            .expression_attribute_names("#exp", attr::EXPIRES_AT)
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
-            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
             .expression_attribute_values(":from", ts(band.from))
             .expression_attribute_values(":to", ts(band.to))
             .expression_attribute_values(":t", AttributeValue::N(band.threshold_days.to_string()))
