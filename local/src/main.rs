@@ -23,7 +23,7 @@ enum Command {
     /// Serve the API (the default).
     Serve(ServeArgs),
     /// Run the expiry scan once on the local data, print its summary and exit.
-    Scan(local_api::scan::ScanCommandArgs),
+    Scan(local_api::expiry::ScanCommandArgs),
 }
 
 #[tokio::main]
@@ -33,7 +33,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(&cli.serve, &cli.storage).await,
         Some(Command::Serve(args)) => serve(&args, &cli.storage).await,
-        Some(Command::Scan(args)) => local_api::scan::scan_command(&args, &cli.storage).await.map_err(Into::into),
+        Some(Command::Scan(args)) => local_api::expiry::scan_command(&args, &cli.storage).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-//! API Gateway in miniature: an axum router built from [`shared::routes::ROUTES`] that turns
+//! API Gateway in miniature: an axum router built from [`shared::http::routes::ROUTES`] that turns
 //! each HTTP request into the `lambda_http::Request` the Lambda would receive and hands it to
 //! the same handler function the Lambda binary runs.
 use std::collections::HashMap;
@@ -16,8 +16,8 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Context, RequestExt, Response};
-use shared::error::ApiError;
-use shared::routes::{Route, ROUTES};
+use shared::http::routes::{Route, ROUTES};
+use shared::http::ApiError;
 use shared::validation::MAX_BODY_BYTES;
 use shared::App;
 use tracing::Instrument;

@@ -21,7 +21,7 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
     /// The expiry scan: `--scan-every`, `--events`, `--reminder-days` (see [`crate::scan`]).
     #[command(flatten)]
-    pub scan: crate::scan::ServeScanArgs,
+    pub scan: crate::expiry::ServeScanArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +35,12 @@ pub enum ServeError {
     #[error("the server failed: {0}")]
     Serve(std::io::Error),
     #[error(transparent)]
-    Scan(#[from] crate::scan::ScanCommandError),
+    Scan(#[from] crate::expiry::ScanCommandError),
 }
 
 pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), ServeError> {
     let storage = Storage::open(storage_args).await?;
-    let scan = crate::scan::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
+    let scan = crate::expiry::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
     let app = with_request_log(router(storage.app.clone())?.merge(scan.routes()));
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,

@@ -2,20 +2,16 @@
 //! in memory) served on a loopback port inside this process, or an external DynamoDB API.
 //! Either way the handlers talk to it through the real SDK client and `shared::Store`.
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_smithy_types::error::display::DisplayErrorContext;
-use shared::testing::{client_for, RequestCounter};
+use shared::embedded::{self, Engine, EngineError};
 use shared::{App, Config, Store, SystemClock};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The default data file, relative to the working directory (ignored by git).
 pub const DEFAULT_DATA_FILE: &str = ".local/certifications.db";
 pub const DEFAULT_TABLE: &str = "certifications";
-/// The engine finishes its last requests within milliseconds; this only bounds a stuck one.
-const ENGINE_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Storage flags, shared by every subcommand that needs the table.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,14 +60,8 @@ impl fmt::Display for Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("cannot create the data directory {0}: {1}")]
-    DataDir(PathBuf, std::io::Error),
-    #[error("the data path {0} is not valid UTF-8")]
-    NonUtf8Path(PathBuf),
-    #[error("cannot open the database {0}: {1}")]
-    Open(String, String),
-    #[error("cannot bind a loopback port for the embedded engine: {0}")]
-    Bind(std::io::Error),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error("cannot create or describe table {0}: {1}")]
     Table(String, String),
     #[error("bad configuration: {0}")]
@@ -84,12 +74,7 @@ pub struct Storage {
     pub backend: Backend,
     /// Whether the table was created at start-up.
     pub created_table: bool,
-    embedded: Option<Embedded>,
-}
-
-struct Embedded {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), String>>,
+    engine: Option<Engine>,
 }
 
 impl Storage {
@@ -102,56 +87,33 @@ impl Storage {
             _ => std::env::var(k).ok(),
         })?;
         let backend = args.backend();
-        let (endpoint, embedded) = match &backend {
+        let (endpoint, engine) = match &backend {
             Backend::External(url) => (url.clone(), None),
-            Backend::Memory => start_embedded(open_memory()?).await?,
-            Backend::File(path) => start_embedded(open_file(path)?).await?,
+            Backend::Memory => started(embedded::open_memory()?).await?,
+            Backend::File(path) => started(embedded::open_file(path)?).await?,
         };
-        let client = client_for(&endpoint, &RequestCounter::default()).await;
-        let created_table = shared::table::ensure_table(&client, &args.table)
+        let client = embedded::client(&endpoint).await;
+        let created_table = shared::store::table::ensure_table(&client, &args.table)
             .await
             .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
-        Ok(Self { app, backend, created_table, embedded })
+        Ok(Self { app, backend, created_table, engine })
     }
 
     /// Stops the embedded engine once every request to it has finished; its last handle on
     /// the database goes with it, so SQLite closes cleanly.
     pub async fn close(self) {
         drop(self.app);
-        if let Some(Embedded { stop, task }) = self.embedded {
-            let _ = stop.send(());
-            match tokio::time::timeout(ENGINE_STOP_TIMEOUT, task).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "embedded DynamoDB engine stopped with an error"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "embedded DynamoDB engine task failed"),
-                Err(_) => tracing::warn!("embedded DynamoDB engine still busy after {ENGINE_STOP_TIMEOUT:?}; exiting"),
-            }
+        if let Some(engine) = self.engine {
+            engine.stop().await;
         }
     }
 }
 
-fn open_memory() -> Result<dynoxide::Database, StorageError> {
-    dynoxide::Database::memory().map_err(|e| StorageError::Open("in memory".into(), e.to_string()))
-}
-
-fn open_file(path: &Path) -> Result<dynoxide::Database, StorageError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StorageError::DataDir(dir.to_owned(), e))?;
-    }
-    let text = path.to_str().ok_or_else(|| StorageError::NonUtf8Path(path.to_owned()))?;
-    dynoxide::Database::new(text).map_err(|e| StorageError::Open(text.to_owned(), e.to_string()))
-}
-
-/// Serves `db` on a free loopback port until [`Storage::close`]; returns its URL.
-async fn start_embedded(db: dynoxide::Database) -> Result<(String, Option<Embedded>), StorageError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(StorageError::Bind)?;
-    let url = format!("http://{}", listener.local_addr().map_err(StorageError::Bind)?);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(dynoxide::server::serve_with_shutdown(listener, db, async move {
-        let _ = stopped.await;
-    }));
-    Ok((url, Some(Embedded { stop, task })))
+/// Starts the embedded engine on `db`: its URL and the engine.
+async fn started(db: dynoxide::Database) -> Result<(String, Option<Engine>), EngineError> {
+    let engine = Engine::start(db).await?;
+    Ok((engine.url().to_owned(), Some(engine)))
 }
 
 #[cfg(test)]

@@ -1,10 +1,7 @@
-//! Configuration from the environment, the SDK client (built once per cold start) and
-//! JSON tracing. Each Lambda `main` is: tracing, `App::from_env`, `lambda_http::run`.
-use std::sync::Arc;
-
+//! Configuration from the environment and the AWS SDK configuration every client is built
+//! from, once per cold start.
 use aws_config::BehaviorVersion;
 
-use crate::clock::{Clock, SystemClock};
 use crate::store::Store;
 
 pub const DEFAULT_EXPIRING_SOON_DAYS: i64 = 30;
@@ -101,46 +98,6 @@ pub async fn warm_up(store: &Store) {
         }
         Err(_) => tracing::warn!("warm-up request timed out"),
     }
-}
-
-/// What every handler receives: the store, the clock and the configuration.
-#[derive(Clone)]
-pub struct App {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub config: Config,
-}
-
-impl App {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> Self {
-        Self { store, clock, config }
-    }
-
-    /// Production wiring, once per cold start: environment, SDK client, wall clock.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
-        let store = Store::new(dynamodb_client().await, config.table_name.clone());
-        warm_up(&store).await;
-        Ok(Self::new(store, Arc::new(SystemClock), config))
-    }
-}
-
-/// JSON logs on stdout. Inside Lambda the runtime's per-invocation span carries the
-/// `requestId`, and every line logged during the invocation includes it. Level from
-/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls), else `RUST_LOG`, else info.
-pub fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into())
-        .to_ascii_lowercase();
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .with_env_filter(EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info")))
-        .try_init();
 }
 
 #[cfg(test)]

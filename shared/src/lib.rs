@@ -1,33 +1,35 @@
-//! Everything the certification Lambdas share, one module per concern:
+//! Everything the certification Lambdas share, in layers whose imports point one way:
+//! `domain` ← `validation` ← `store` ← `http`; the wiring (`config`, `app`, `lambda`,
+//! `telemetry`, `embedded`) sits on top. Each layer's `mod.rs` lists its files.
 //!
-//! | module       | concern                                                        |
-//! |--------------|----------------------------------------------------------------|
-//! | [`model`]    | the stored record and every JSON response shape                |
-//! | [`validation`] | request bodies, path ids and query strings, all errors at once |
-//! | [`clock`]    | injected time, and the values derived from it                  |
-//! | [`ids`]      | `cert-` + lower-case ULID                                      |
-//! | [`table`]    | the one DynamoDB table definition (keys, GSIs, billing)        |
-//! | [`store`]    | the DynamoDB store, the only store implementation              |
-//! | [`error`]    | one error type, mapped once to RFC 9457 problem+json           |
-//! | [`http`]     | request guards and JSON responses for `lambda_http`            |
-//! | [`routes`]   | the seven routes and the function serving each                |
-//! | [`config`]   | environment configuration, SDK client, tracing set-up          |
-pub mod clock;
+//! | module         | concern                                                          |
+//! |----------------|------------------------------------------------------------------|
+//! | [`domain`]     | the certification, statuses and their rules, clock, ids          |
+//! | [`validation`] | request bodies, path ids and query strings, all errors at once   |
+//! | [`store`]      | the DynamoDB table and store, the only store implementation      |
+//! | [`http`]       | the RFC 9457 problem mapping, guards, responses, views, routes   |
+//! | [`config`]     | environment configuration and the AWS SDK configuration          |
+//! | [`app`]        | what every handler receives: store, clock, configuration         |
+//! | [`lambda`]     | the one Lambda bootstrap for the HTTP functions                  |
+//! | [`telemetry`]  | the one tracing set-up                                           |
+//! | [`embedded`]   | the embedded DynamoDB engine and its client (feature `embedded`) |
+//! | [`testing`]    | test helpers (feature `test-support`)                            |
+pub mod app;
 pub mod config;
-pub mod error;
+pub mod domain;
 pub mod http;
-pub mod ids;
-pub mod model;
-pub mod routes;
+pub mod lambda;
 pub mod store;
-pub mod table;
+pub mod telemetry;
 pub mod validation;
 
+#[cfg(feature = "embedded")]
+pub mod embedded;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{App, Config};
-pub use error::ApiError;
-pub use model::{Certification, Status};
+pub use app::App;
+pub use config::Config;
+pub use domain::{Certification, Clock, FixedClock, Status, SystemClock};
+pub use http::ApiError;
 pub use store::{Store, StoreError};

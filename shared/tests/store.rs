@@ -1,12 +1,12 @@
 //! The DynamoDB store against a real DynamoDB API: embedded dynoxide by default, or the
 //! endpoint in `AWS_ENDPOINT_URL_DYNAMODB` (see the README for moto).
 use chrono::{DateTime, TimeDelta, Utc};
-use shared::clock::{Clock, FixedClock};
-use shared::ids::new_certification_id;
-use shared::model::{Certification, RenewalEntry, Status};
+use shared::domain::ids::new_certification_id;
+use shared::domain::{Certification, RenewalEntry, Status};
+use shared::domain::{CertificationPatch, NewCertification};
+use shared::domain::{Clock, FixedClock};
 use shared::store::{ListFilter, PageRequest, StoreError};
 use shared::testing::TestDb;
-use shared::validation::{CertificationPatch, NewCertification};
 
 fn t(s: &str) -> DateTime<Utc> {
     FixedClock::at(s).now()

@@ -1,6 +1,6 @@
-//! `template.yaml` against the code: the routes (shared::routes::ROUTES, the `events/`
+//! `template.yaml` against the code: the routes (shared::http::routes::ROUTES, the `events/`
 //! samples and the cargo-lambda router in the root Cargo.toml), the binaries each function
-//! deploys (functions/*/Cargo.toml), the table (shared::table) and each function's
+//! deploys (functions/*/Cargo.toml), the table (shared::store::table) and each function's
 //! DynamoDB permissions. CloudFormation tags (`!Ref`, `!GetAtt`, `!Sub`) parse as tagged
 //! values, so nothing is stripped before parsing.
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,8 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
-use shared::routes::ROUTES;
-use shared::table::{key_attributes, KeySpec, BILLING_MODE, INDEXES, TABLE_KEY};
+use shared::http::routes::ROUTES;
+use shared::store::table::{key_attributes, KeySpec, BILLING_MODE, INDEXES, TABLE_KEY};
 
 const FUNCTION: &str = "AWS::Serverless::Function";
 

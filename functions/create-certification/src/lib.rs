@@ -2,9 +2,9 @@
 //! stores the new record with a conditional PutItem and answers 201 with `Location`.
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
+use shared::domain::ids::new_certification_id;
+use shared::http::views::CertificationView;
 use shared::http::{json, json_body, query, respond};
-use shared::ids::new_certification_id;
-use shared::model::CertificationView;
 use shared::validation::parse_create;
 use shared::{ApiError, App, Certification};
 

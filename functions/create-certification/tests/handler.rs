@@ -3,7 +3,7 @@
 use create_certification::handle;
 use lambda_http::request::from_str;
 use serde_json::{json, Value};
-use shared::ids::ID_PREFIX;
+use shared::domain::ids::ID_PREFIX;
 use shared::store::{ListFilter, PageRequest};
 use shared::testing::assert_unavailable;
 use shared::testing::{

@@ -1,8 +1,8 @@
 //! `DELETE /api/v1/certifications/{id}`: one conditional DeleteItem; an unknown id is a 404.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::Deleted;
 use shared::http::{json, path_id, query, respond};
-use shared::model::Deleted;
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

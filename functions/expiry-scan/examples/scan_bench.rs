@@ -21,8 +21,8 @@ use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::TimeDelta;
 use clap::Parser;
 use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner};
-use shared::clock::{Clock, FixedClock};
-use shared::store::scan::stored_item;
+use shared::domain::{Clock, FixedClock};
+use shared::store::stored_item;
 use shared::testing::TestDb;
 use shared::{Certification, Status};
 

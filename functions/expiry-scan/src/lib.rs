@@ -6,17 +6,17 @@
 //!    certification and expiry cycle, only the tightest threshold it is inside;
 //!
 //! and returns a [`Summary`]. Why it publishes before it records, and what that means for
-//! failures, is in [`scan`].
+//! failures, is in [`scanner`].
 //!
 //! | module     | concern                                                       |
 //! |------------|---------------------------------------------------------------|
 //! | [`config`] | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`       |
 //! | [`notice`] | the events: source, detail-types, detail                      |
 //! | [`sink`]   | EventBridge `PutEvents`, or a JSON-lines file for local runs  |
-//! | [`scan`]   | the passes, the deadline, the summary                         |
+//! | [`scanner`]| the passes, the deadline, the summary                         |
 pub mod config;
 pub mod notice;
-pub mod scan;
+pub mod scanner;
 pub mod sink;
 
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use serde_json::Value;
 use shared::{Store, SystemClock};
 
 pub use config::{ConfigError, ScanConfig};
-pub use scan::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, Summary, WallDeadline, DEADLINE_MARGIN};
+pub use scanner::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, Summary, WallDeadline, DEADLINE_MARGIN};
 pub use sink::{EventBridgeSink, EventSink, JsonLinesSink};
 
 /// Production wiring, once per cold start: environment, the SDK clients (both from the one
@@ -38,6 +38,14 @@ pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
     Ok(Scanner::new(store, sink, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
+}
+
+/// The Lambda: tracing, then [`from_env`] once per cold start, then every scheduled
+/// invocation to [`Scanner::handle`].
+pub async fn run() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init_tracing("");
+    let scanner = &from_env().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<Value>| scanner.handle(event))).await
 }
 
 impl<S: EventSink> Scanner<S> {

@@ -1,8 +1,8 @@
 //! The events the scan publishes: what consumers of the `certifications` source receive.
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use shared::clock::days_until_expiry;
-use shared::model::timestamp;
+use shared::domain::status::days_until_expiry;
+use shared::domain::timestamp;
 use shared::Certification;
 
 /// The EventBridge `source` of every event.
@@ -64,7 +64,7 @@ impl Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::clock::{Clock, FixedClock};
+    use shared::domain::{Clock, FixedClock};
 
     fn cert() -> Certification {
         let mut c = shared::testing::certification("cert-001", "2026-04-02T09:00:00Z");

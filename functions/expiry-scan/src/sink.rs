@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use shared::model::timestamp;
+use shared::domain::timestamp;
 
 use crate::notice::{Notice, SOURCE};
 

@@ -21,9 +21,9 @@ use expiry_scan::{
 };
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
-use shared::clock::{Clock, FixedClock};
+use shared::domain::CertificationPatch;
+use shared::domain::{Clock, FixedClock};
 use shared::testing::TestDb;
-use shared::validation::CertificationPatch;
 use shared::{Certification, Status, Store};
 
 const NOW: &str = "2026-03-26T10:00:00Z";
@@ -252,7 +252,7 @@ async fn the_json_lines_file_appears_with_the_first_event_and_a_failed_write_is_
 /// `n` days before `expires` at 10:00 UTC.
 fn days_before(expires: &str, n: i64) -> String {
     let day = t(expires).date_naive() - TimeDelta::days(n);
-    shared::model::timestamp::format(&day.and_hms_opt(10, 0, 0).unwrap().and_utc())
+    shared::domain::timestamp::format(&day.and_hms_opt(10, 0, 0).unwrap().and_utc())
 }
 
 #[tokio::test]

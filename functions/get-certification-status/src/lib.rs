@@ -2,8 +2,8 @@
 //! `is_expiring_soon` (window from `EXPIRING_SOON_DAYS`).
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::CertificationView;
 use shared::http::{json, path_id, query, respond};
-use shared::model::CertificationView;
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

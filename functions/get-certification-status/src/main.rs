@@ -1,12 +1,5 @@
-//! The `get-certification-status` Lambda: tracing, configuration and the DynamoDB client, once per cold
-//! start; every invocation goes to [`get_certification_status::handle`].
-use lambda_http::{run, service_fn, Error, Request};
-
+//! The `get-certification-status` Lambda: [`get_certification_status::handle`] behind the shared bootstrap.
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    shared::config::init_tracing();
-    let app = shared::App::from_env().await?;
-    let app = &app;
-    run(service_fn(move |req: Request| async move { Ok::<_, Error>(get_certification_status::handle(app, req).await) }))
-        .await
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_http(get_certification_status::handle).await
 }

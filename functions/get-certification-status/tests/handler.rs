@@ -1,7 +1,7 @@
 //! `GET /api/v1/certifications/{id}/status` at fixed instants, against embedded dynoxide.
 use get_certification_status::handle;
 use lambda_http::request::from_str;
-use shared::model::Status;
+use shared::domain::Status;
 use shared::testing::assert_unavailable;
 use shared::testing::{
     assert_event_route, assert_json, assert_problem, at, certification, error_fields, unreachable_app, ApiRequest,

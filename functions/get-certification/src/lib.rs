@@ -1,8 +1,8 @@
 //! `GET /api/v1/certifications/{id}`: the whole record, with its effective status.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::CertificationView;
 use shared::http::{json, path_id, query, respond};
-use shared::model::CertificationView;
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

@@ -2,7 +2,7 @@
 use get_certification::handle;
 use lambda_http::request::from_str;
 use serde_json::json;
-use shared::model::{RenewalEntry, Status};
+use shared::domain::{RenewalEntry, Status};
 use shared::testing::{
     assert_event_route, assert_json, assert_problem, at, certification, error_fields, unreachable_app, ApiRequest,
     TestDb,

@@ -2,8 +2,8 @@
 //! `status`, newest first, one page plus the total.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::{CertificationView, PageBody, Pagination};
 use shared::http::{json, page_request, query, respond};
-use shared::model::{CertificationView, PageBody, Pagination};
 use shared::store::ListFilter;
 use shared::validation::{is_cert_type, is_mentor_id, CERT_TYPE_RULE, MENTOR_ID_RULE};
 use shared::{ApiError, App};

@@ -2,8 +2,8 @@
 //! `now < expires_at <= now + days`, soonest first, one page plus the total.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::{CertificationView, PageBody, Pagination};
 use shared::http::{json, page_request, query, respond};
-use shared::model::{CertificationView, PageBody, Pagination};
 use shared::{ApiError, App};
 
 const PARAMS: &[&str] = &["days", "page", "limit"];

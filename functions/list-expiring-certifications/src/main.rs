@@ -1,14 +1,5 @@
-//! The `list-expiring-certifications` Lambda: tracing, configuration and the DynamoDB client, once per cold
-//! start; every invocation goes to [`list_expiring_certifications::handle`].
-use lambda_http::{run, service_fn, Error, Request};
-
+//! The `list-expiring-certifications` Lambda: [`list_expiring_certifications::handle`] behind the shared bootstrap.
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    shared::config::init_tracing();
-    let app = shared::App::from_env().await?;
-    let app = &app;
-    run(service_fn(
-        move |req: Request| async move { Ok::<_, Error>(list_expiring_certifications::handle(app, req).await) },
-    ))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_http(list_expiring_certifications::handle).await
 }

@@ -3,7 +3,7 @@
 use lambda_http::request::from_str;
 use list_expiring_certifications::handle;
 use serde_json::{json, Value};
-use shared::model::Status;
+use shared::domain::Status;
 use shared::testing::assert_unavailable;
 use shared::testing::{
     assert_event_route, assert_json, assert_problem, certification, error_fields, unreachable_app, ApiRequest, TestDb,

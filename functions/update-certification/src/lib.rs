@@ -2,8 +2,8 @@
 //! decided atomically by the store's single conditional UpdateItem. Revoked is final (409).
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::views::CertificationView;
 use shared::http::{json, json_body, path_id, query, respond};
-use shared::model::CertificationView;
 use shared::validation::parse_update;
 use shared::{ApiError, App};
 

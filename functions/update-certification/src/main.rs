@@ -1,12 +1,5 @@
-//! The `update-certification` Lambda: tracing, configuration and the DynamoDB client, once per cold
-//! start; every invocation goes to [`update_certification::handle`].
-use lambda_http::{run, service_fn, Error, Request};
-
+//! The `update-certification` Lambda: [`update_certification::handle`] behind the shared bootstrap.
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    shared::config::init_tracing();
-    let app = shared::App::from_env().await?;
-    let app = &app;
-    run(service_fn(move |req: Request| async move { Ok::<_, Error>(update_certification::handle(app, req).await) }))
-        .await
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_http(update_certification::handle).await
 }

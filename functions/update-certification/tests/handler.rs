@@ -2,7 +2,7 @@
 //! reinstating and revoking, and every 4xx class.
 use lambda_http::request::from_str;
 use serde_json::{json, Value};
-use shared::model::{Certification, RenewalEntry, Status};
+use shared::domain::{Certification, RenewalEntry, Status};
 use shared::testing::assert_unavailable;
 use shared::testing::{
     assert_event_route, assert_json, assert_problem, at, certification, error_fields, unreachable_app, ApiRequest,

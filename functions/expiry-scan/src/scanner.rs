@@ -41,9 +41,9 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared::clock::Clock;
-use shared::store::scan::ReminderBand;
+use shared::domain::Clock;
 use shared::store::Item;
+use shared::store::ReminderBand;
 use shared::{Certification, Store, StoreError};
 
 use crate::notice::{Notice, NoticeKind};

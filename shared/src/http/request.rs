@@ -1,32 +1,11 @@
-//! The HTTP edge shared by the handlers: request guards (content type, body size, path id,
-//! query string) and JSON responses. Errors leave through [`ApiError::into_response`].
-use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
-use serde::Serialize;
+//! Request guards shared by the handlers: path id, body size and content type, query string,
+//! and the paging limits.
+use lambda_http::http::header;
+use lambda_http::{Request, RequestExt};
 
-use crate::error::ApiError;
+use super::problem::ApiError;
 use crate::store::PageRequest;
 use crate::validation::{is_valid_path_id, Query, MAX_BODY_BYTES};
-
-/// A JSON response. Serialising the model cannot fail; if it ever did, it is a 500.
-pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    let built = serde_json::to_string(body).map_err(|e| e.to_string()).and_then(|text| {
-        Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(text))
-            .map_err(|e| e.to_string())
-    });
-    built.unwrap_or_else(|cause| {
-        tracing::error!(error = %cause, "could not build a JSON response");
-        ApiError::Internal.into_response()
-    })
-}
-
-/// Turns a handler's result into the response, errors through the one mapping.
-pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
-    result.unwrap_or_else(ApiError::into_response)
-}
 
 /// The `{id}` path parameter. An id that cannot exist answers 404, as an unknown one does.
 pub fn path_id(req: &Request) -> Result<String, ApiError> {
@@ -60,7 +39,6 @@ pub fn query(req: &Request, allowed: &[&str]) -> Query {
     Query::new(params.iter(), allowed)
 }
 
-pub const PAGE_PARAMS: [&str; 2] = ["page", "limit"];
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 /// Keeps `(page - 1) * limit` far from overflow and from absurd offsets.

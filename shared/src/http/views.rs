@@ -1,112 +1,10 @@
-//! The certification record as stored, and every JSON shape the API answers with.
-//!
-//! Field names follow `certifications-api.txt`; timestamps are UTC with whole seconds,
-//! written `YYYY-MM-DDTHH:MM:SSZ` (fixed width, so lexical order is time order, which the
-//! `expires_at` and `created_at` index sort keys rely on).
+//! Every JSON shape the API answers with: one certification view, the list page, the
+//! delete answer.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::clock::{days_until_expiry, effective_status, is_expiring_soon};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Active,
-    Expired,
-    Suspended,
-    Revoked,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [Status::Active, Status::Expired, Status::Suspended, Status::Revoked];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Expired => "expired",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` on the wire and in DynamoDB.
-pub mod timestamp {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn format(t: &DateTime<Utc>) -> String {
-        t.to_rfc3339_opts(SecondsFormat::Secs, true)
-    }
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(t))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenewalEntry {
-    #[serde(with = "timestamp")]
-    pub renewed_at: DateTime<Utc>,
-    #[serde(with = "timestamp")]
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The record as stored. `status` is the *stored* status; clients see
-/// [`Certification::effective_status`]. Index attributes (see [`crate::table`]) are
-/// added by the store and never appear here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certification {
-    pub id: String,
-    pub mentor_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mentor_name: Option<String>,
-    pub cert_type: String,
-    pub status: Status,
-    #[serde(with = "timestamp")]
-    pub issued_at: DateTime<Utc>,
-    #[serde(with = "timestamp")]
-    pub expires_at: DateTime<Utc>,
-    pub renewal_count: u32,
-    #[serde(default)]
-    pub renewal_history: Vec<RenewalEntry>,
-    #[serde(with = "timestamp")]
-    pub created_at: DateTime<Utc>,
-    #[serde(with = "timestamp")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Certification {
-    /// A new record from a validated POST body: stored `active`, no renewals yet.
-    pub fn new(id: String, new: crate::validation::NewCertification, now: DateTime<Utc>) -> Self {
-        Self {
-            id,
-            mentor_id: new.mentor_id,
-            mentor_name: new.mentor_name,
-            cert_type: new.cert_type,
-            status: Status::Active,
-            issued_at: new.issued_at,
-            expires_at: new.expires_at,
-            renewal_count: 0,
-            renewal_history: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    pub fn effective_status(&self, now: DateTime<Utc>) -> Status {
-        effective_status(self.status, self.expires_at, now)
-    }
-}
+use crate::domain::status::{days_until_expiry, is_expiring_soon};
+use crate::domain::{timestamp, Certification, RenewalEntry, Status};
 
 /// Every response that shows a certification. One shape, with the parts that differ per
 /// endpoint optional, so field order and formatting cannot drift between endpoints.
@@ -204,7 +102,7 @@ pub struct Deleted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, FixedClock};
+    use crate::domain::{Clock, FixedClock};
     use serde_json::json;
 
     fn cert() -> Certification {

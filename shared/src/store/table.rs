@@ -1,6 +1,6 @@
 //! The one definition of the certifications table. The local server and the tests create
 //! the table from [`create_table`]; `template.yaml` declares the same keys and indexes,
-//! and a test in `functions/` proves it. The design is in `docs/data-model.md`.
+//! and `shared/tests/template.rs` proves it. The design is in `docs/data-model.md`.
 //!
 //! Item layout (one item per certification, partition key `id`):
 //!
@@ -19,16 +19,23 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-/// Attribute names used by keys and expressions.
+/// Every attribute name the store's requests use, once. The record's own attributes are
+/// the serde names of [`crate::domain::Certification`] (a test keeps the two equal).
 pub mod attr {
     pub const ID: &str = "id";
-    pub const KIND: &str = "kind";
     pub const MENTOR_ID: &str = "mentor_id";
-    pub const CREATED_AT: &str = "created_at";
-    pub const EXPIRES_AT: &str = "expires_at";
-    pub const ISSUED_AT: &str = "issued_at";
-    pub const ACTIVE_PK: &str = "active_pk";
+    pub const MENTOR_NAME: &str = "mentor_name";
+    pub const CERT_TYPE: &str = "cert_type";
     pub const STATUS: &str = "status";
+    pub const ISSUED_AT: &str = "issued_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const RENEWAL_COUNT: &str = "renewal_count";
+    pub const RENEWAL_HISTORY: &str = "renewal_history";
+    pub const CREATED_AT: &str = "created_at";
+    pub const UPDATED_AT: &str = "updated_at";
+    /// Index attributes, added by the store (see the table above).
+    pub const KIND: &str = "kind";
+    pub const ACTIVE_PK: &str = "active_pk";
     /// The tightest reminder threshold (days) the expiry scan has announced in the
     /// current expiry cycle; removed by a renewal.
     pub const REMINDED_DAYS: &str = "reminded_days";
@@ -130,5 +137,31 @@ mod tests {
     #[test]
     fn key_attributes_are_each_named_once() {
         assert_eq!(key_attributes(), ["active_pk", "created_at", "expires_at", "id", "kind", "mentor_id"]);
+    }
+
+    #[test]
+    fn the_attribute_constants_are_the_stored_record_s_names() {
+        let mut c = crate::testing::certification("cert-a", "2027-01-01T00:00:00Z");
+        c.mentor_name = Some("Lars".into());
+        let item = crate::store::item::stored_item(&c).unwrap();
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut expected = vec![
+            attr::ID,
+            attr::MENTOR_ID,
+            attr::MENTOR_NAME,
+            attr::CERT_TYPE,
+            attr::STATUS,
+            attr::ISSUED_AT,
+            attr::EXPIRES_AT,
+            attr::RENEWAL_COUNT,
+            attr::RENEWAL_HISTORY,
+            attr::CREATED_AT,
+            attr::UPDATED_AT,
+            attr::KIND,
+            attr::ACTIVE_PK,
+        ];
+        expected.sort_unstable();
+        assert_eq!(names, expected);
     }
 }

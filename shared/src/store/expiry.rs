@@ -1,16 +1,29 @@
-//! What the scheduled expiry scan (`functions/expiry-scan`) needs from the store besides
-//! [`Store::due_for_expiry`] and [`Store::mark_expired`]: the reminder windows on the sparse
-//! `by-expiry` index, and the atomic record of a reminder on the item.
+//! What the scheduled expiry scan (`functions/expiry-scan`) needs from the store: the due
+//! items and the reminder windows on the sparse `by-expiry` index, the conditional flip to
+//! `expired`, and the atomic record of a reminder on the item.
 //!
 //! Reminder state is one number per item, `reminded_days`: the tightest threshold already
 //! announced in the current expiry cycle. A renewal removes it (see `Store::update`), which
 //! starts a new cycle.
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
+use tracing::instrument;
 
-use super::{classify, decode_scan_page, s, to_item, ts, Item, Store, StoreError};
-use crate::model::Certification;
-use crate::table::attr;
+use super::error::{classify, unless_condition_failed, StoreError};
+use super::handle::Store;
+use super::item::{from_item, n, s, status, ts, Item};
+use super::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
+use crate::domain::{Certification, Status};
+
+/// The items of one page the expiry scan reads. An item that does not decode is logged
+/// and skipped, so one bad item cannot stall every later expiry and reminder; the request
+/// paths, by contrast, fail loudly on it (500) since they would otherwise answer wrongly.
+fn decode_scan_page(items: Option<Vec<Item>>) -> Vec<Certification> {
+    let decoded = items.unwrap_or_default().into_iter().map(from_item);
+    decoded
+        .filter_map(|r| r.map_err(|e| tracing::error!(error = %e, "expiry scan skipped an undecodable item")).ok())
+        .collect()
+}
 
 /// One reminder threshold's slice of the `by-expiry` index: the stored-`active` items whose
 /// `days_until_expiry` is above the next tighter threshold and at most `threshold_days`,
@@ -52,19 +65,73 @@ impl ReminderBand {
     }
 }
 
-/// The item [`Store::create`] writes for `c`, index attributes included. For seeding large
-/// tables with BatchWriteItem (the scan benchmark); the service itself writes only through
-/// the conditional requests of [`Store`].
-pub fn stored_item(c: &Certification) -> Result<Item, StoreError> {
-    to_item(c)
-}
-
 impl Store {
+    /// Stored-`active` certifications with `expires_at <= now`, oldest expiry first, one
+    /// DynamoDB page at a time (`start` is the previous page's `LastEvaluatedKey`). This is
+    /// what the expiry scan reads: it grows with the due items, not with the table.
+    #[instrument(skip(self, now, start))]
+    pub async fn due_for_expiry(
+        &self,
+        now: DateTime<Utc>,
+        page_size: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
+        let out = self
+            .active_by_expiry("#exp <= :now")
+            .expression_attribute_values(":now", ts(now.trunc_subsecs(0)))
+            .set_exclusive_start_key(start)
+            .limit(page_size)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok((decode_scan_page(out.items), out.last_evaluated_key))
+    }
+
+    /// A Query on the stored-`active` partition of the sparse `by-expiry` index, with
+    /// `range_condition` on `#exp` (`expires_at`) added to the key condition. The expiry scan's
+    /// due and reminder pages both read through this.
+    pub(crate) fn active_by_expiry(&self, range_condition: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_EXPIRY.name)
+            .key_condition_expression(format!("#pk = :pk AND {range_condition}"))
+            .expression_attribute_names("#pk", attr::ACTIVE_PK)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
+    }
+
+    /// Flips one certification to `expired`, on condition that it is still stored
+    /// `active` with the `expires_at` the scan read: a renewal racing the scan wins.
+    /// Returns `false` when the condition failed (renewed, changed or deleted meanwhile).
+    #[instrument(skip(self, c, now), fields(id = %c.id))]
+    pub async fn mark_expired(&self, c: &Certification, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::ID, s(&c.id))
+            .update_expression("SET #st = :expired, #upd = :now REMOVE #apk")
+            .condition_expression("#st = :active AND #exp = :seen")
+            .expression_attribute_names("#st", attr::STATUS)
+            .expression_attribute_names("#upd", attr::UPDATED_AT)
+            .expression_attribute_names("#apk", attr::ACTIVE_PK)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":expired", status(Status::Expired))
+            .expression_attribute_values(":active", status(Status::Active))
+            .expression_attribute_values(":now", ts(now))
+            .expression_attribute_values(":seen", ts(c.expires_at))
+            .send()
+            .await;
+        Ok(unless_condition_failed(r)?.is_some())
+    }
+
     /// One DynamoDB page of `band` (`start` is the previous page's `LastEvaluatedKey`):
     /// the items in the band not yet reminded at `band.threshold_days` or tighter in this
     /// cycle, soonest expiry first. The Query reads the band's slice of the index (the
     /// filter only trims what comes back), so what the reminder pass reads grows with the
     /// certifications inside the widest threshold, not with the table.
+    #[instrument(skip(self, start))]
     pub async fn reminders_due(
         &self,
         band: &ReminderBand,
@@ -77,7 +144,7 @@ impl Store {
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
             .expression_attribute_values(":from", ts(band.from))
             .expression_attribute_values(":to", ts(band.to))
-            .expression_attribute_values(":t", AttributeValue::N(band.threshold_days.to_string()))
+            .expression_attribute_values(":t", n(band.threshold_days))
             .set_exclusive_start_key(start)
             .limit(page_size)
             .send()
@@ -93,6 +160,7 @@ impl Store {
     /// marked), and not already reminded at this threshold or a tighter one (a concurrent
     /// scan's record is never loosened). Returns `false` when the condition failed.
     /// `updated_at` is left alone: this is bookkeeping, not a change to the record.
+    #[instrument(skip(self, c), fields(id = %c.id))]
     pub async fn record_reminder(&self, c: &Certification, threshold_days: u32) -> Result<bool, StoreError> {
         let r = self
             .client
@@ -104,25 +172,21 @@ impl Store {
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
             .expression_attribute_names("#st", attr::STATUS)
             .expression_attribute_names("#exp", attr::EXPIRES_AT)
-            .expression_attribute_values(":t", AttributeValue::N(threshold_days.to_string()))
-            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":t", n(threshold_days))
+            .expression_attribute_values(":active", status(Status::Active))
             .expression_attribute_values(":seen", ts(c.expires_at))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(classify(e)),
-        }
+        Ok(unless_condition_failed(r)?.is_some())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{days_until_expiry, Clock, FixedClock};
+    use crate::domain::status::days_until_expiry;
+    use crate::domain::{CertificationPatch, Clock, FixedClock};
     use crate::testing::TestDb;
-    use crate::validation::CertificationPatch;
 
     fn t(s: &str) -> DateTime<Utc> {
         FixedClock::at(s).now()
@@ -216,7 +280,7 @@ mod tests {
     async fn a_stored_item_written_directly_reads_back_like_a_created_one() {
         let db = TestDb::start().await;
         let c = cert("cert-bulk", "2026-03-01T00:00:00Z");
-        let item = stored_item(&c).unwrap();
+        let item = crate::store::item::stored_item(&c).unwrap();
         db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
         assert_eq!(db.store().get("cert-bulk").await.unwrap(), Some(c.clone()));
         let (due, _) = db.store().due_for_expiry(t("2026-03-26T10:00:00Z"), 10, None).await.unwrap();

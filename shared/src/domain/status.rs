@@ -1,41 +1,31 @@
-//! Injected time. Handlers, the store and the expiry scan never call `Utc::now()`
-//! themselves, so every time-dependent rule is tested at fixed instants.
-use chrono::{DateTime, SubsecRound, Utc};
+//! The certification statuses and the rules derived from them at an instant: the effective
+//! status a client sees, days until expiry, and "expiring soon".
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::model::Status;
-
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Expired,
+    Suspended,
+    Revoked,
 }
 
-/// Wall-clock time, truncated to whole seconds like every stored timestamp.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Active, Status::Expired, Status::Suspended, Status::Revoked];
 
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now().trunc_subsecs(0)
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Expired => "expired",
+            Status::Suspended => "suspended",
+            Status::Revoked => "revoked",
+        }
     }
-}
 
-/// A clock stopped at one instant, for tests and for replaying a scan.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl FixedClock {
-    /// Parses an RFC 3339 instant; panics on a bad literal, so only for tests.
-    pub fn at(rfc3339: &str) -> Self {
-        Self(
-            DateTime::parse_from_rfc3339(rfc3339)
-                .expect("FixedClock::at takes a valid RFC 3339 literal")
-                .with_timezone(&Utc),
-        )
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 }
 
@@ -62,6 +52,7 @@ pub fn is_expiring_soon(effective: Status, days_until_expiry: i64, soon_days: i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::clock::{Clock, FixedClock};
 
     fn t(s: &str) -> DateTime<Utc> {
         FixedClock::at(s).now()
@@ -103,10 +94,5 @@ mod tests {
         assert!(!is_expiring_soon(Status::Active, 31, 30));
         assert!(!is_expiring_soon(Status::Active, -1, 30));
         assert!(!is_expiring_soon(Status::Suspended, 5, 30));
-    }
-
-    #[test]
-    fn system_clock_has_whole_seconds() {
-        assert_eq!(SystemClock.now().timestamp_subsec_nanos(), 0);
     }
 }

@@ -1,24 +1,14 @@
 //! One error type for every handler, mapped in one place ([`ApiError::into_response`]) to
-//! RFC 9457 `application/problem+json`. Internal causes are logged here, never sent.
+//! RFC 9457 `application/problem+json`; validation and store errors become it here, and
+//! internal causes are logged here, never sent.
 use lambda_http::{http::StatusCode, Body, Response};
 use serde::Serialize;
 
 use crate::store::StoreError;
+use crate::validation::{FieldError, ValidationError};
 
 /// The content type of every error response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -72,11 +62,6 @@ impl ApiError {
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
-    }
-
-    /// A validation error for one field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, message)])
     }
 
     pub fn not_found(id: &str) -> Self {
@@ -135,6 +120,15 @@ impl ApiError {
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             r
         })
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::Fields(errors) => ApiError::Validation(errors),
+            ValidationError::Malformed(detail) => ApiError::Malformed(detail),
+        }
     }
 }
 

@@ -17,8 +17,8 @@ use axum::routing::post;
 use chrono::{DateTime, Utc};
 use expiry_scan::config::{parse_reminder_days, DEFAULT_REMINDER_DAYS};
 use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner, Summary};
-use shared::clock::{Clock, FixedClock};
-use shared::error::ApiError;
+use shared::domain::{Clock, FixedClock};
+use shared::http::ApiError;
 use shared::App;
 
 use crate::storage::{Storage, StorageArgs, StorageError};

@@ -1,0 +1,23 @@
+//! The one Lambda bootstrap for the HTTP functions: tracing, the [`App`] (configuration and
+//! SDK client, once per cold start), then every invocation to the handler. Each function's
+//! `main.rs` only names its handler.
+use std::future::Future;
+
+use lambda_http::{service_fn, Body, Error, Request, Response};
+
+use crate::app::App;
+use crate::telemetry::init_tracing;
+
+/// Runs `handler` as the function's HTTP handler until the runtime stops it.
+pub async fn run_http<F, Fut>(handler: F) -> Result<(), Error>
+where
+    F: Fn(&'static App, Request) -> Fut + Sync,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    init_tracing("");
+    // The App lives as long as the process (one per cold start); leaking it gives the
+    // handlers a `'static` reference without a clone per invocation.
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    let handler = &handler;
+    lambda_http::run(service_fn(move |req: Request| async move { Ok::<_, Error>(handler(app, req).await) })).await
+}

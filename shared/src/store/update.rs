@@ -1,0 +1,233 @@
+//! The update planner: a PUT is one conditional UpdateItem whose condition encodes what the
+//! request assumed about the stored record, retried from the stored record when it was wrong.
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+use super::error::{classify, StoreError};
+use super::handle::Store;
+use super::item::{from_item, n, s, status, ts, Item};
+use super::table::{attr, ACTIVE_PK_VALUE};
+use crate::domain::{timestamp, Certification, CertificationPatch, RenewalEntry, Status};
+use crate::validation::FieldError;
+
+/// Bounded retries when a concurrent writer changes what an update's condition assumed. An
+/// attempt fails only because another write landed in between (lock-free: someone always
+/// progresses); 8 starved about 1 run in 13 of thirty racing renewals, 32 none in 150.
+/// Past this the caller gets a 503 with Retry-After, never a lost update.
+const MAX_UPDATE_ATTEMPTS: usize = 32;
+
+/// What the current UpdateItem attempt assumes about the stored record.
+#[derive(Debug, Clone, Copy)]
+struct UpdatePlan {
+    /// The new `expires_at` is later than the stored one.
+    renewal: bool,
+    /// The stored status is `expired` (only consulted for a renewal).
+    prior_expired: bool,
+}
+
+/// An update and condition expression under construction. Attribute names go through
+/// [`Expression::name`], so exactly the placeholders the expressions use are sent (DynamoDB
+/// rejects unused ones).
+#[derive(Default)]
+struct Expression {
+    set: Vec<String>,
+    remove: Vec<String>,
+    conditions: Vec<String>,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl Expression {
+    /// The placeholder `#attr` for `attr`, registered.
+    fn name(&mut self, attr: &'static str) -> String {
+        let placeholder = format!("#{attr}");
+        self.names.insert(placeholder.clone(), attr.to_owned());
+        placeholder
+    }
+
+    /// The placeholder `:key` for `value`, registered.
+    fn value(&mut self, key: &str, value: AttributeValue) -> String {
+        let placeholder = format!(":{key}");
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    fn set(&mut self, attr: &'static str, value_key: &str, value: AttributeValue) {
+        let (name, value) = (self.name(attr), self.value(value_key, value));
+        self.set.push(format!("{name} = {value}"));
+    }
+
+    fn remove(&mut self, attr: &'static str) {
+        let name = self.name(attr);
+        self.remove.push(name);
+    }
+
+    fn condition(&mut self, condition: String) {
+        self.conditions.push(condition);
+    }
+
+    fn update_expression(&self) -> String {
+        let mut expr = format!("SET {}", self.set.join(", "));
+        if !self.remove.is_empty() {
+            expr.push_str(&format!(" REMOVE {}", self.remove.join(", ")));
+        }
+        expr
+    }
+}
+
+impl Store {
+    /// Update or renew in one conditional UpdateItem.
+    ///
+    /// Whether the PUT is a renewal (new `expires_at` later than the stored one) is part of
+    /// the condition, so it is decided atomically against the stored value. The first
+    /// attempt guesses from the body; if the guess was wrong the failed condition returns
+    /// the stored item (`ReturnValuesOnConditionCheckFailure`), and the next attempt is
+    /// built from it. Each attempt is atomic, so concurrent PUTs never lose one another and
+    /// twenty identical renewals count once. Usually this is one request.
+    #[instrument(skip(self, patch, now))]
+    pub async fn update(
+        &self,
+        id: &str,
+        patch: &CertificationPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Certification, StoreError> {
+        let mut plan = UpdatePlan { renewal: patch.expires_at.is_some(), prior_expired: false };
+        for _ in 0..MAX_UPDATE_ATTEMPTS {
+            let r = self.update_request(id, patch, now, plan)?.send().await;
+            let err = match r {
+                Ok(out) => {
+                    return match out.attributes {
+                        Some(item) => from_item(item),
+                        None => Err(StoreError::Internal(format!("update of {id} returned no attributes"))),
+                    }
+                }
+                Err(e) => e,
+            };
+            let old = match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(cc)) => cc.item().cloned(),
+                _ => return Err(classify(err)),
+            };
+            let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
+            plan = replan(id, patch, &from_item(old)?)?;
+        }
+        Err(StoreError::Unavailable(format!("update of {id} kept racing concurrent writers")))
+    }
+
+    fn update_request(
+        &self,
+        id: &str,
+        patch: &CertificationPatch,
+        now: DateTime<Utc>,
+        plan: UpdatePlan,
+    ) -> Result<UpdateItemFluentBuilder, StoreError> {
+        let e = plan_expression(patch, now, plan)?;
+        let update = e.update_expression();
+        Ok(self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::ID, s(id))
+            .update_expression(update)
+            .condition_expression(e.conditions.join(" AND "))
+            .set_expression_attribute_names(Some(e.names))
+            .set_expression_attribute_values(Some(e.values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld))
+    }
+}
+
+/// The plan for the next attempt, from the stored record the failed condition returned; or
+/// the reason there is no next attempt.
+fn replan(id: &str, patch: &CertificationPatch, old: &Certification) -> Result<UpdatePlan, StoreError> {
+    if old.status == Status::Revoked {
+        return Err(StoreError::Conflict(format!("certification '{id}' is revoked; revocation is final")));
+    }
+    let issued = patch.issued_at.unwrap_or(old.issued_at);
+    let expires = patch.expires_at.unwrap_or(old.expires_at);
+    if expires <= issued {
+        let (field, message) = if patch.expires_at.is_some() {
+            ("expires_at", format!("must be later than issued_at ({})", timestamp::format(&issued)))
+        } else {
+            ("issued_at", format!("must be earlier than expires_at ({})", timestamp::format(&expires)))
+        };
+        return Err(StoreError::Invalid(vec![FieldError::new(field, message)]));
+    }
+    Ok(UpdatePlan {
+        renewal: patch.expires_at.is_some_and(|e| e > old.expires_at),
+        prior_expired: old.status == Status::Expired,
+    })
+}
+
+/// The update and condition expressions of one attempt.
+fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: UpdatePlan) -> Result<Expression, StoreError> {
+    let mut e = Expression::default();
+    e.set(attr::UPDATED_AT, "now", ts(now));
+    let (id, st) = (e.name(attr::ID), e.name(attr::STATUS));
+    let revoked = e.value("revoked", status(Status::Revoked));
+    e.condition(format!("attribute_exists({id})"));
+    e.condition(format!("{st} <> {revoked}"));
+
+    if let Some(t) = patch.issued_at {
+        e.set(attr::ISSUED_AT, "iss", ts(t));
+    }
+    if let Some(t) = patch.expires_at {
+        e.set(attr::EXPIRES_AT, "exp", ts(t));
+        let exp = e.name(attr::EXPIRES_AT);
+        e.condition(if plan.renewal { format!("{exp} < :exp") } else { format!("{exp} >= :exp") });
+    }
+    // The result must keep expires_at > issued_at when only one of them changes.
+    match (patch.issued_at, patch.expires_at) {
+        (Some(_), None) => {
+            let exp = e.name(attr::EXPIRES_AT);
+            e.condition(format!("{exp} > :iss"));
+        }
+        (None, Some(_)) => {
+            let iss = e.name(attr::ISSUED_AT);
+            e.condition(format!("{iss} < :exp"));
+        }
+        _ => {}
+    }
+    if let Some(ct) = &patch.cert_type {
+        e.set(attr::CERT_TYPE, "ct", s(ct));
+    }
+    match &patch.mentor_name {
+        Some(Some(name)) => e.set(attr::MENTOR_NAME, "mn", s(name)),
+        Some(None) => e.remove(attr::MENTOR_NAME),
+        None => {}
+    }
+    if plan.renewal {
+        let (count, history) = (e.name(attr::RENEWAL_COUNT), e.name(attr::RENEWAL_HISTORY));
+        let one = e.value("one", n(1));
+        let empty = e.value("empty", AttributeValue::L(vec![]));
+        // A renewal always carries the new expires_at (plan.renewal implies it).
+        let renewal = RenewalEntry { renewed_at: now, expires_at: patch.expires_at.unwrap_or(now) };
+        let renewal = serde_dynamo::to_attribute_value(renewal)
+            .map_err(|err| StoreError::Internal(format!("encode a renewal entry: {err}")))?;
+        let entry = e.value("entry", AttributeValue::L(vec![renewal]));
+        e.set.push(format!("{count} = {count} + {one}"));
+        e.set.push(format!("{history} = list_append(if_not_exists({history}, {empty}), {entry})"));
+        // A renewal starts a new expiry cycle: the expiry scan's reminders start over.
+        e.remove(attr::REMINDED_DAYS);
+        if patch.status.is_none() {
+            // A renewal turns a stored `expired` back to `active`, and nothing else.
+            let expired = e.value("expired", status(Status::Expired));
+            e.condition(if plan.prior_expired { format!("{st} = {expired}") } else { format!("{st} <> {expired}") });
+        }
+    }
+    let new_status = patch.status.or((plan.renewal && plan.prior_expired).then_some(Status::Active));
+    if let Some(new) = new_status {
+        e.set(attr::STATUS, "st", status(new));
+        // Keep the sparse by-expiry index in step with the stored status.
+        if new == Status::Active {
+            e.set(attr::ACTIVE_PK, "apk", s(ACTIVE_PK_VALUE));
+        } else {
+            e.remove(attr::ACTIVE_PK);
+        }
+    }
+    Ok(e)
+}

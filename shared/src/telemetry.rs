@@ -1,0 +1,77 @@
+//! The one tracing set-up, for the Lambdas and the local server. It reads the variables of
+//! Lambda's advanced logging controls the way `lambda_runtime::tracing` does:
+//! `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else INFO) and `AWS_LAMBDA_LOG_FORMAT`. One
+//! difference, on purpose: with no format set the output is JSON (lambda_runtime's default is
+//! text), because the template asks Lambda for JSON and the local server logs JSON lines.
+//! Inside Lambda the runtime's per-invocation span carries the `requestId`, and every line
+//! logged during the invocation includes it.
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive string.
+    pub filter: String,
+}
+
+impl LogSettings {
+    /// From the environment as `lookup` reads it. `extra` is appended to the level as further
+    /// directives (the local server quiets the embedded engine with `dynoxide=error`);
+    /// a `RUST_LOG` directive string replaces both.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, extra: &str) -> Self {
+        let format = match lookup("AWS_LAMBDA_LOG_FORMAT") {
+            Some(f) if f.eq_ignore_ascii_case("text") => LogFormat::Text,
+            _ => LogFormat::Json,
+        };
+        let filter = match (lookup("AWS_LAMBDA_LOG_LEVEL"), lookup("RUST_LOG")) {
+            (Some(level), _) if !level.is_empty() => with_extra(&level.to_ascii_lowercase(), extra),
+            (_, Some(directives)) if !directives.is_empty() => directives,
+            _ => with_extra("info", extra),
+        };
+        Self { format, filter }
+    }
+}
+
+fn with_extra(level: &str, extra: &str) -> String {
+    if extra.is_empty() {
+        level.to_owned()
+    } else {
+        format!("{level},{extra}")
+    }
+}
+
+/// Installs the subscriber once (later calls are no-ops), from the process environment.
+pub fn init_tracing(extra: &str) {
+    let settings = LogSettings::from_lookup(|k| std::env::var(k).ok(), extra);
+    let filter = EnvFilter::try_new(&settings.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_target(false).with_env_filter(filter);
+    let _ = match settings.format {
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)], extra: &str) -> LogSettings {
+        LogSettings::from_lookup(|k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()), extra)
+    }
+
+    #[test]
+    fn lambda_s_log_controls_win_then_rust_log_then_info() {
+        assert_eq!(settings(&[], ""), LogSettings { format: LogFormat::Json, filter: "info".into() });
+        assert_eq!(settings(&[], "dynoxide=error").filter, "info,dynoxide=error");
+        assert_eq!(settings(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG"), ("RUST_LOG", "trace")], "").filter, "debug");
+        assert_eq!(settings(&[("RUST_LOG", "warn,shared=debug")], "dynoxide=error").filter, "warn,shared=debug");
+        assert_eq!(settings(&[("AWS_LAMBDA_LOG_FORMAT", "Text")], "").format, LogFormat::Text);
+        assert_eq!(settings(&[("AWS_LAMBDA_LOG_FORMAT", "JSON")], "").format, LogFormat::Json);
+    }
+}

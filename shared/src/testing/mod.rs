@@ -1,0 +1,139 @@
+//! Test support (feature `test-support`): a real DynamoDB API for every test, and the
+//! helpers handler tests share.
+//!
+//! By default each [`TestDb`] starts an embedded dynoxide engine (SQLite in memory, see
+//! [`crate::embedded`]) and creates the table from [`crate::store::table`]. When
+//! `AWS_ENDPOINT_URL_DYNAMODB` is set (DynamoDB Local, moto, real AWS), the same tests run
+//! against that endpoint instead, each on a uniquely named table that is deleted when the
+//! `TestDb` is dropped.
+//!
+//! | file          | what lives there                                          |
+//! |---------------|-----------------------------------------------------------|
+//! | `mod.rs`      | [`TestDb`], fixtures, an unreachable store                |
+//! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
+//! | `requests.rs` | [`ApiRequest`] and the response assertions                |
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::domain::{Clock, FixedClock};
+use crate::embedded::{self, Engine};
+use crate::store::{table, Store};
+
+pub mod counter;
+pub mod requests;
+
+pub use counter::{Counts, RequestCounter};
+pub use requests::{assert_event_route, assert_json, assert_problem, assert_unavailable, error_fields, ApiRequest};
+
+pub const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+
+/// A DynamoDB client for `endpoint` with `counter` on every request.
+pub async fn client_for(endpoint: &str, counter: &RequestCounter) -> Client {
+    Client::from_conf(embedded::client_config(endpoint).await.interceptor(counter.clone()).build())
+}
+
+/// One table on a real DynamoDB API, ready for a test.
+pub struct TestDb {
+    pub client: Client,
+    pub table: String,
+    pub counter: RequestCounter,
+    pub endpoint: String,
+    external: bool,
+    /// The embedded engine, stopped when the `TestDb` is dropped.
+    _engine: Option<Engine>,
+}
+
+impl TestDb {
+    /// Embedded dynoxide, or the endpoint in `AWS_ENDPOINT_URL_DYNAMODB`.
+    pub async fn start() -> Self {
+        let counter = RequestCounter::default();
+        let (endpoint, engine) = match std::env::var(ENDPOINT_VAR) {
+            Ok(url) if !url.is_empty() => (url, None),
+            _ => {
+                let db = embedded::open_memory().expect("in-memory dynoxide database");
+                let engine = Engine::start(db).await.expect("bind a loopback port");
+                (engine.url().to_owned(), Some(engine))
+            }
+        };
+        let external = engine.is_none();
+        let client = client_for(&endpoint, &counter).await;
+        let table = format!("certifications-test-{}", ulid::Ulid::new().to_string().to_ascii_lowercase());
+        table::create_table(&client, &table).await.expect("create the test table");
+        counter.reset();
+        Self { client, table, counter, endpoint, external, _engine: engine }
+    }
+
+    pub fn store(&self) -> Store {
+        Store::new(self.client.clone(), self.table.clone())
+    }
+
+    /// An [`App`] on this table with a clock stopped at `now` (RFC 3339).
+    pub fn app_at(&self, now: &str) -> App {
+        self.app_with_clock(Arc::new(FixedClock::at(now)))
+    }
+
+    pub fn app_with_clock(&self, clock: Arc<dyn Clock>) -> App {
+        let config = Config { table_name: self.table.clone(), expiring_soon_days: 30 };
+        App::new(self.store(), clock, config)
+    }
+}
+
+impl Drop for TestDb {
+    /// External endpoints keep no litter: the table is deleted on a thread of its own
+    /// (Drop cannot await, and the test's runtime may be shutting down).
+    fn drop(&mut self) {
+        if !self.external {
+            return;
+        }
+        let (endpoint, table) = (self.endpoint.clone(), self.table.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    let client = client_for(&endpoint, &RequestCounter::default()).await;
+                    let _ = client.delete_table().table_name(&table).send().await;
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// An instant from an RFC 3339 literal (panics on a bad literal: tests only).
+pub fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    FixedClock::at(rfc3339).now()
+}
+
+/// A certification to seed a table with: `mentor-42`, `peer_mentor_level_2`, issued
+/// 2025-09-01, stored `active`, no renewals, created and updated 2026-01-01. Tests set the
+/// public fields they care about.
+pub fn certification(id: &str, expires_at: &str) -> crate::domain::Certification {
+    crate::domain::Certification {
+        id: id.into(),
+        mentor_id: "mentor-42".into(),
+        mentor_name: None,
+        cert_type: "peer_mentor_level_2".into(),
+        status: crate::domain::Status::Active,
+        issued_at: at("2025-09-01T00:00:00Z"),
+        expires_at: at(expires_at),
+        renewal_count: 0,
+        renewal_history: Vec::new(),
+        created_at: at("2026-01-01T00:00:00Z"),
+        updated_at: at("2026-01-01T00:00:00Z"),
+    }
+}
+
+/// An [`App`] whose DynamoDB endpoint refuses connections (a port bound and released), with
+/// the SDK's retries off so the 503 path runs fast.
+pub async fn unreachable_app(now: &str) -> App {
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port").port();
+    let client = client_for(&format!("http://127.0.0.1:{port}"), &RequestCounter::default()).await;
+    let config = client.config().to_builder().retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled());
+    let store = Store::new(Client::from_conf(config.build()), "certifications");
+    let config = Config { table_name: "certifications".into(), expiring_soon_days: 30 };
+    App::new(store, Arc::new(FixedClock::at(now)), config)
+}

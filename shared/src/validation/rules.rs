@@ -1,0 +1,115 @@
+//! The rule for each field and path id, one function each, and the messages clients read
+//! when a rule is broken.
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use serde_json::Value;
+
+use crate::domain::Status;
+
+pub(super) fn string(v: &Value) -> Result<&str, String> {
+    v.as_str().ok_or_else(|| format!("must be a string, not {}", json_type(v)))
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The rules as clients read them in error messages.
+pub const MENTOR_ID_RULE: &str = "must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'";
+pub const CERT_TYPE_RULE: &str = "must match ^[a-z0-9][a-z0-9_]{0,63}$";
+
+pub fn is_mentor_id(s: &str) -> bool {
+    (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+}
+
+pub fn is_cert_type(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=64).contains(&b.len())
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+}
+
+/// A path id that is not 1 to 64 of `[A-Za-z0-9_-]` cannot exist: the handlers answer 404.
+pub fn is_valid_path_id(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+pub(super) fn check_mentor_id(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    if is_mentor_id(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(MENTOR_ID_RULE.into())
+    }
+}
+
+pub(super) fn check_cert_type(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    if is_cert_type(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(CERT_TYPE_RULE.into())
+    }
+}
+
+pub(super) fn check_mentor_name(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    let n = s.chars().count();
+    if !(1..=200).contains(&n) {
+        Err("must be 1 to 200 characters".into())
+    } else if s.chars().any(char::is_control) {
+        Err("must not contain control characters".into())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+/// RFC 3339 with any offset, normalised to UTC whole seconds. Years are kept to four
+/// digits so the stored text stays fixed-width (and so sorts in time order).
+pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map_err(|_| "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z".to_string())?
+        .with_timezone(&Utc)
+        .trunc_subsecs(0);
+    if (1970..=9999).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err("must be between 1970 and 9999 (UTC)".into())
+    }
+}
+
+pub(super) fn check_timestamp(v: &Value) -> Result<DateTime<Utc>, String> {
+    parse_timestamp(string(v)?)
+}
+
+pub(super) fn check_settable_status(v: &Value) -> Result<Status, String> {
+    match Status::parse(string(v)?) {
+        Some(s @ (Status::Active | Status::Suspended | Status::Revoked)) => Ok(s),
+        _ => Err("must be one of active, suspended, revoked".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids() {
+        assert!(is_valid_path_id("cert-01hq_X"));
+        assert!(is_valid_path_id(&"a".repeat(64)));
+        for bad in ["", "cert.1", "cert 1", "cert%201", &"a".repeat(65), "ü"] {
+            assert!(!is_valid_path_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn new_ids_are_valid_path_ids() {
+        assert!(is_valid_path_id(&crate::domain::ids::new_certification_id()));
+    }
+}
