@@ -413,8 +413,15 @@ async fn two_scans_at_once_change_each_item_once() {
     let (sa, sb) = tokio::join!(a.run(&NoDeadline), b.run(&NoDeadline));
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
     // Each flip and each reminder record happens once between them (conditional writes);
-    // a notice may go out twice (at-least-once), never zero times.
-    assert_eq!((sa.expired + sb.expired, sa.reminders + sb.reminders), (15, 15));
+    // a notice may go out twice (at-least-once), never zero times. Where the endpoint's
+    // conditions are not atomic under races (moto), only "at least once" and the final state
+    // below can hold.
+    let counts = (sa.expired + sb.expired, sa.reminders + sb.reminders);
+    if env.db.atomic_conditions() {
+        assert_eq!(counts, (15, 15));
+    } else {
+        assert!(counts.0 >= 15 && counts.1 >= 15, "{counts:?}");
+    }
     let briefs = env.new_briefs();
     for i in 0..15 {
         assert!(briefs.contains(&expired(&format!("cert-due-{i:02}"))));
