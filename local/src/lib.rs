@@ -11,10 +11,3 @@ pub mod expiry;
 pub mod router;
 pub mod server;
 pub mod storage;
-
-/// JSON logs on stdout, as the Lambdas write them, with the embedded engine's own
-/// per-request lines (a WARN for every conditional-check failure) kept below the server's one
-/// line per request. `RUST_LOG` overrides.
-pub fn init_tracing() {
-    shared::telemetry::init_tracing("dynoxide=error");
-}

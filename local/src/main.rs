@@ -28,7 +28,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    local_api::init_tracing();
+    // JSON lines as the Lambdas write them; the embedded engine's own per-request lines (a WARN
+    // for every conditional-check failure) stay below the server's one line per request.
+    shared::telemetry::init_tracing("dynoxide=error");
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(&cli.serve, &cli.storage).await,
