@@ -19,7 +19,7 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the start-up line shows which).
     #[arg(long, value_name = "HOST:PORT", env = "LOCAL_API_ADDR", default_value = DEFAULT_ADDR)]
     pub addr: SocketAddr,
-    /// The expiry scan: `--scan-every`, `--events`, `--reminder-days` (see [`crate::scan`]).
+    /// The expiry scan: `--scan-every`, `--events`, `--reminder-days` (see [`crate::expiry`]).
     #[command(flatten)]
     pub scan: crate::expiry::ServeScanArgs,
 }
