@@ -2,6 +2,7 @@
 //! in memory) served on a loopback port inside this process, or an external DynamoDB API.
 //! Either way the handlers talk to it through the real SDK client and `shared::Store`.
 use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ use tokio::task::JoinHandle;
 /// The default data file, relative to the working directory (ignored by git).
 pub const DEFAULT_DATA_FILE: &str = ".local/certifications.db";
 pub const DEFAULT_TABLE: &str = "certifications";
+/// Where the embedded engine listens unless told otherwise: a free loopback port.
+pub const ANY_LOOPBACK_PORT: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 /// The engine finishes its last requests within milliseconds; this only bounds a stuck one.
 const ENGINE_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -70,8 +73,8 @@ pub enum StorageError {
     NonUtf8Path(PathBuf),
     #[error("cannot open the database {0}: {1}")]
     Open(String, String),
-    #[error("cannot bind a loopback port for the embedded engine: {0}")]
-    Bind(std::io::Error),
+    #[error("cannot listen on {0} for the embedded engine: {1}")]
+    Bind(SocketAddr, std::io::Error),
     #[error("cannot create or describe table {0}: {1}")]
     Table(String, String),
     #[error("bad configuration: {0}")]
@@ -84,6 +87,8 @@ pub struct Storage {
     pub backend: Backend,
     /// Whether the table was created at start-up.
     pub created_table: bool,
+    /// The DynamoDB endpoint the client talks to (the embedded engine's loopback URL).
+    pub endpoint: String,
     embedded: Option<Embedded>,
 }
 
@@ -96,6 +101,11 @@ impl Storage {
     /// Opens the backend, starts the embedded engine when there is one, and makes sure the
     /// table exists. `EXPIRING_SOON_DAYS` comes from the environment, as in the Lambdas.
     pub async fn open(args: &StorageArgs) -> Result<Self, StorageError> {
+        Self::open_on(args, ANY_LOOPBACK_PORT).await
+    }
+
+    /// [`Storage::open`], with the embedded engine (if any) listening on `engine_addr`.
+    pub async fn open_on(args: &StorageArgs, engine_addr: SocketAddr) -> Result<Self, StorageError> {
         let table = args.table.clone();
         let config = Config::from_lookup(|k| match k {
             "TABLE_NAME" => Some(table.clone()),
@@ -104,15 +114,15 @@ impl Storage {
         let backend = args.backend();
         let (endpoint, embedded) = match &backend {
             Backend::External(url) => (url.clone(), None),
-            Backend::Memory => start_embedded(open_memory()?).await?,
-            Backend::File(path) => start_embedded(open_file(path)?).await?,
+            Backend::Memory => start_embedded(open_memory()?, engine_addr).await?,
+            Backend::File(path) => start_embedded(open_file(path)?, engine_addr).await?,
         };
         let client = client_for(&endpoint, &RequestCounter::default()).await;
         let created_table = shared::table::ensure_table(&client, &args.table)
             .await
             .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
-        Ok(Self { app, backend, created_table, embedded })
+        Ok(Self { app, backend, created_table, endpoint, embedded })
     }
 
     /// Stops the embedded engine once every request to it has finished; its last handle on
@@ -143,10 +153,10 @@ fn open_file(path: &Path) -> Result<dynoxide::Database, StorageError> {
     dynoxide::Database::new(text).map_err(|e| StorageError::Open(text.to_owned(), e.to_string()))
 }
 
-/// Serves `db` on a free loopback port until [`Storage::close`]; returns its URL.
-async fn start_embedded(db: dynoxide::Database) -> Result<(String, Option<Embedded>), StorageError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(StorageError::Bind)?;
-    let url = format!("http://{}", listener.local_addr().map_err(StorageError::Bind)?);
+/// Serves `db` on `addr` until [`Storage::close`]; returns its URL.
+async fn start_embedded(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Embedded>), StorageError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| StorageError::Bind(addr, e))?;
+    let url = format!("http://{}", listener.local_addr().map_err(|e| StorageError::Bind(addr, e))?);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(dynoxide::server::serve_with_shutdown(listener, db, async move {
         let _ = stopped.await;
