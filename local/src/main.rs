@@ -24,7 +24,7 @@ enum Command {
     Serve(ServeArgs),
     /// Run the expiry scan once on the local data, print its summary and exit.
     Scan(local_api::scan::ScanCommandArgs),
-    /// Serve only the DynamoDB engine (with the table) on a free loopback port, for the
+    /// Serve only the DynamoDB engine (with the table) on a loopback port, for the
     /// Lambda binaries run by `cargo lambda watch` or `sam local`; the first line names it.
     Engine(local_api::engine::EngineArgs),
 }

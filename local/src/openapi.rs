@@ -12,10 +12,8 @@ pub const MEDIA_TYPE: &str = "application/yaml";
 pub fn routes() -> axum::Router {
     let other_methods =
         || async { crate::router::to_axum(ApiError::MethodNotAllowed { allow: "GET".into() }.into_response()) };
-    axum::Router::new().route(
-        ROUTE,
-        get(|| async { ([(header::CONTENT_TYPE, MEDIA_TYPE)], DOCUMENT) }).fallback(other_methods),
-    )
+    axum::Router::new()
+        .route(ROUTE, get(|| async { ([(header::CONTENT_TYPE, MEDIA_TYPE)], DOCUMENT) }).fallback(other_methods))
 }
 
 #[cfg(test)]

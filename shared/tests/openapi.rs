@@ -14,6 +14,9 @@ use shared::validation::{
 };
 use shared::Status;
 
+/// A validator of one string rule, as `shared::validation` has them.
+type Validator = fn(&str) -> bool;
+
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 fn spec() -> Value {
@@ -70,8 +73,7 @@ fn paths_and_methods_are_exactly_the_routes() {
             }
         }
     }
-    let routes: BTreeSet<(String, String)> =
-        ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let routes: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
     assert_eq!(documented, routes);
 }
 
@@ -165,14 +167,37 @@ fn patterns_agree_with_the_validators() {
     let spec = spec();
     let long = |c: &str, n: usize| c.repeat(n);
     let samples: Vec<String> = [
-        "", "a", "A", "0", "_", "-", ".", ":", "cert-01", "cert_01", "a b", "a/b", "a%2F", "é", "ü", "a\n", "Z.z:9-_",
-        "0abc", "_abc", "abc_", "Abc", "ab-c", "x!", "peer_mentor_level_2", "expiring",
+        "",
+        "a",
+        "A",
+        "0",
+        "_",
+        "-",
+        ".",
+        ":",
+        "cert-01",
+        "cert_01",
+        "a b",
+        "a/b",
+        "a%2F",
+        "é",
+        "ü",
+        "a\n",
+        "Z.z:9-_",
+        "0abc",
+        "_abc",
+        "abc_",
+        "Abc",
+        "ab-c",
+        "x!",
+        "peer_mentor_level_2",
+        "expiring",
     ]
     .iter()
     .map(|s| s.to_string())
     .chain([63, 64, 65, 127, 128, 129].iter().flat_map(|&n| [long("a", n), format!("0{}", long("_", n - 1))]))
     .collect();
-    let checks: [(&str, fn(&str) -> bool); 3] =
+    let checks: [(&str, Validator); 3] =
         [("PathId", is_valid_path_id), ("MentorId", is_mentor_id), ("CertType", is_cert_type)];
     for (name, valid) in checks {
         let re = pattern(&spec, name);
