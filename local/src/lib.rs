@@ -7,7 +7,11 @@
 //! | [`storage`] | embedded dynoxide (file or memory) or an external DynamoDB; the table |
 //! | [`server`]  | `serve`: listen, log, shut down without losing a write            |
 //! | [`expiry`]  | the expiry scan: `scan` command, `--scan-every`, `POST /_local/expiry-scan` |
+//! | [`engine`]  | `engine`: only the embedded DynamoDB engine, for the Lambda binaries |
+//! | [`openapi`] | `GET /openapi.yaml`: the API's OpenAPI document                      |
+pub mod engine;
 pub mod expiry;
+pub mod openapi;
 pub mod router;
 pub mod server;
 pub mod storage;

@@ -24,6 +24,9 @@ enum Command {
     Serve(ServeArgs),
     /// Run the expiry scan once on the local data, print its summary and exit.
     Scan(local_api::expiry::ScanCommandArgs),
+    /// Serve only the DynamoDB engine (with the table) on a loopback port, for the
+    /// Lambda binaries run by `cargo lambda watch` or `sam local`; the first line names it.
+    Engine(local_api::engine::EngineArgs),
 }
 
 #[tokio::main]
@@ -36,6 +39,7 @@ async fn main() -> ExitCode {
         None => serve(&cli.serve, &cli.storage).await,
         Some(Command::Serve(args)) => serve(&args, &cli.storage).await,
         Some(Command::Scan(args)) => local_api::expiry::scan_command(&args, &cli.storage).await.map_err(Into::into),
+        Some(Command::Engine(args)) => local_api::engine::engine(&args, &cli.storage).await.map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

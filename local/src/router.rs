@@ -60,16 +60,19 @@ pub fn router(app: App) -> Result<axum::Router, RouteError> {
     }
     for path in paths {
         let routes: Vec<&Route> = ROUTES.iter().filter(|r| r.path == path).collect();
-        let mut allow: Vec<&str> = routes.iter().map(|r| r.method).collect();
+        let allow: Vec<&str> = routes.iter().map(|r| r.method).collect();
         let mut methods = MethodRouter::new();
         for route in routes {
             methods = methods.merge(endpoint(route, HashMap::new())?);
         }
         // API Gateway picks the literal route only for its own method: `PUT .../expiring`
-        // goes to `PUT .../{id}` with id `expiring` (an unknown id, so 404). Same here.
+        // goes to `PUT .../{id}` with id `expiring` (an unknown id, so 404). Same here. `Allow`
+        // still lists only the literal route's methods: the others can only answer 404 there
+        // (and openapi.yaml, which schemathesis holds `Allow` to, documents only those).
+        let mut routed = allow.clone();
         for (route, params) in shadowed_by(path) {
-            if !allow.contains(&route.method) {
-                allow.push(route.method);
+            if !routed.contains(&route.method) {
+                routed.push(route.method);
                 methods = methods.merge(endpoint(route, params)?);
             }
         }
@@ -358,7 +361,7 @@ mod tests {
             ("DELETE", "/api/v1/certifications", "GET, POST"),
             ("POST", "/api/v1/certifications/cert-1", "GET, PUT, DELETE"),
             ("PATCH", "/api/v1/certifications/cert-1", "GET, PUT, DELETE"),
-            ("POST", "/api/v1/certifications/expiring", "GET, PUT, DELETE"),
+            ("POST", "/api/v1/certifications/expiring", "GET"),
             ("PUT", "/api/v1/certifications/cert-1/status", "GET"),
         ] {
             let (status, got_allow, body) = send(&app, method, uri, None).await;

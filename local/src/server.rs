@@ -41,7 +41,7 @@ pub enum ServeError {
 pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), ServeError> {
     let storage = Storage::open(storage_args).await?;
     let scan = crate::expiry::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
-    let app = with_request_log(router(storage.app.clone())?.merge(scan.routes()));
+    let app = with_request_log(router(storage.app.clone())?.merge(scan.routes()).merge(crate::openapi::routes()));
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -89,7 +89,7 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %e, "cannot listen for Ctrl-C");

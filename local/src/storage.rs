@@ -2,11 +2,12 @@
 //! in memory) served on a loopback port inside this process, or an external DynamoDB API.
 //! Either way the handlers talk to it through the real SDK client and `shared::Store`.
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_smithy_types::error::display::DisplayErrorContext;
-use shared::embedded::{self, Engine, EngineError};
+use shared::embedded::{self, Engine, EngineError, ANY_LOOPBACK_PORT};
 use shared::{App, Config, Store, SystemClock};
 
 /// The default data file, relative to the working directory (ignored by git).
@@ -74,6 +75,8 @@ pub struct Storage {
     pub backend: Backend,
     /// Whether the table was created at start-up.
     pub created_table: bool,
+    /// The DynamoDB endpoint the client talks to (the embedded engine's loopback URL).
+    pub endpoint: String,
     engine: Option<Engine>,
 }
 
@@ -81,6 +84,11 @@ impl Storage {
     /// Opens the backend, starts the embedded engine when there is one, and makes sure the
     /// table exists. `EXPIRING_SOON_DAYS` comes from the environment, as in the Lambdas.
     pub async fn open(args: &StorageArgs) -> Result<Self, StorageError> {
+        Self::open_on(args, ANY_LOOPBACK_PORT).await
+    }
+
+    /// [`Storage::open`], with the embedded engine (if any) listening on `engine_addr`.
+    pub async fn open_on(args: &StorageArgs, engine_addr: SocketAddr) -> Result<Self, StorageError> {
         let table = args.table.clone();
         let config = Config::from_lookup(|k| match k {
             "TABLE_NAME" => Some(table.clone()),
@@ -89,15 +97,15 @@ impl Storage {
         let backend = args.backend();
         let (endpoint, engine) = match &backend {
             Backend::External(url) => (url.clone(), None),
-            Backend::Memory => started(embedded::open_memory()?).await?,
-            Backend::File(path) => started(embedded::open_file(path)?).await?,
+            Backend::Memory => started(embedded::open_memory()?, engine_addr).await?,
+            Backend::File(path) => started(embedded::open_file(path)?, engine_addr).await?,
         };
         let client = embedded::client(&endpoint).await;
         let created_table = shared::store::table::ensure_table(&client, &args.table)
             .await
             .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
-        Ok(Self { app, backend, created_table, engine })
+        Ok(Self { app, backend, created_table, endpoint, engine })
     }
 
     /// Stops the embedded engine once every request to it has finished; its last handle on
@@ -110,9 +118,9 @@ impl Storage {
     }
 }
 
-/// Starts the embedded engine on `db`: its URL and the engine.
-async fn started(db: dynoxide::Database) -> Result<(String, Option<Engine>), EngineError> {
-    let engine = Engine::start(db).await?;
+/// Starts the embedded engine on `db`, listening on `addr`: its URL and the engine.
+async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Engine>), EngineError> {
+    let engine = Engine::start_on(db, addr).await?;
     Ok((engine.url().to_owned(), Some(engine)))
 }
 

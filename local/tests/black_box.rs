@@ -5,6 +5,11 @@
 //! The server runs on the system clock, so dates are relative to now. With
 //! `AWS_ENDPOINT_URL_DYNAMODB` set, the server uses that endpoint (a table of its own,
 //! deleted at the end) instead of a data file.
+//!
+//! The same scenario and volley also run against the real Lambda binaries behind
+//! `cargo lambda watch` (API Gateway payload 2.0 → `lambda_http` → handler → DynamoDB, as
+//! deployed): [`the_lambda_binaries_end_to_end`], ignored by `cargo test` because it needs
+//! that server; `.ci/run` starts it and runs the test.
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -220,7 +225,7 @@ async fn the_local_server_end_to_end() {
     let api = Api::new(&server);
     scenario(&api).await;
     let before = api.everything().await;
-    malformed_volley(&api).await;
+    malformed_volley(&api, Front::LocalServer).await;
     assert_eq!(api.everything().await, before, "the malformed requests changed the data");
 
     // One log line per request, with method, path, status and milliseconds.
@@ -270,6 +275,59 @@ async fn the_local_server_end_to_end() {
             let _ = client.delete_table().table_name(table).send().await;
         }
     }
+}
+
+/// The real Lambda binaries (built from `functions/*`) behind `cargo lambda watch`, routed by
+/// `[workspace.metadata.lambda.watch.router]`, on the embedded engine (`local-api engine`).
+/// `.ci/run` starts both and sets `LAMBDA_API_URL`. Each request reaches the binary as an API
+/// Gateway payload 2.0 event through the Lambda runtime API, and its answer goes back through
+/// `lambda_http`'s API Gateway response, exactly as deployed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the Lambda binaries behind `cargo lambda watch` (LAMBDA_API_URL); .ci/run starts them"]
+async fn the_lambda_binaries_end_to_end() {
+    let base = std::env::var("LAMBDA_API_URL")
+        .expect("LAMBDA_API_URL: the address of `cargo lambda watch` (.ci/run sets it; see the README)");
+    let api = Api { http: Client::new(), base };
+    let started = Instant::now();
+    scenario(&api).await;
+    let before = api.everything().await;
+    malformed_volley(&api, Front::CargoLambda).await;
+    assert_eq!(api.everything().await, before, "the malformed requests changed the data");
+
+    // Where cargo lambda watch routes differently from API Gateway. API Gateway picks the
+    // literal `GET /expiring` route only for GET, so `PUT .../expiring` reaches
+    // `PUT .../{id}` with id `expiring` and the function answers its 404 problem (the local
+    // server's router test checks that). cargo lambda watch's router matches the literal path
+    // first, finds no PUT there and answers its own 404 without calling a function. Both are
+    // 404; only the body differs, so that is what is checked here.
+    let r = api.json(Method::PUT, &format!("{API}/expiring"), &json!({"mentor_name": "X"})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    eprintln!("scenario and volley through the Lambda binaries: {:?}", started.elapsed());
+}
+
+/// What stands in front of the handlers: it decides what a request with no route gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Front {
+    /// The local server: a 404 problem for an unknown path, a 405 problem with `Allow` for a
+    /// known path with another method.
+    LocalServer,
+    /// cargo lambda watch, standing in for API Gateway. API Gateway answers a method and path
+    /// with no route itself, without calling a function: 404 `{"message":"Not Found"}` (not a
+    /// problem, and no 405). cargo lambda watch also answers those 404 itself, with its own
+    /// body (`{"title":"Default function disabled",…}`), so the status is checked.
+    CargoLambda,
+}
+
+/// Whether API Gateway has a route for this method and path (a `{param}` matches one segment).
+fn has_route(method: &Method, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    shared::http::routes::ROUTES.iter().any(|r| {
+        let pattern: Vec<&str> = r.path.split('/').collect();
+        r.method == method.as_str()
+            && pattern.len() == segments.len()
+            && pattern.iter().zip(&segments).all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+    })
 }
 
 /// Create several, get, renew, status, expiring, filter, page, revoke, delete.
@@ -383,7 +441,7 @@ async fn scenario(api: &Api) {
 type Case<'a> = (Method, String, Option<&'a str>, Option<String>, u16);
 
 /// Malformed requests of every kind: each is a 4xx problem and none is a 5xx.
-async fn malformed_volley(api: &Api) {
+async fn malformed_volley(api: &Api, front: Front) {
     let list = api.ok(API).await;
     let active = list["data"].as_array().unwrap().iter().find(|c| c["status"] == "active").unwrap()["id"]
         .as_str()
@@ -457,9 +515,19 @@ async fn malformed_volley(api: &Api) {
         (Method::GET, "/".into(), None, None, 404),
     ];
     assert!(cases.len() >= 25);
+    let mut unrouted = 0;
     for (method, path, content_type, body, expected) in cases {
         let what = format!("{method} {path} ({content_type:?})");
+        let routed = has_route(&method, &path);
+        // A 405 is the local server's answer to a method the path lacks: never a route.
+        assert!(!(routed && expected == 405), "{what}: has_route disagrees with the expectation");
+        unrouted += usize::from(!routed);
         let r = api.send(method, &path, content_type, body.map(String::into_bytes)).await;
+        if front == Front::CargoLambda && !routed {
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{what}: no route, as API Gateway answers: {}", r.body);
+            assert_ne!(r.content_type, "application/problem+json", "{what}: answered by a function");
+            continue;
+        }
         assert_eq!(r.status.as_u16(), expected, "{what}: {}", r.body);
         assert_eq!(r.content_type, "application/problem+json", "{what}");
         assert_eq!(r.body["status"], expected, "{what}: {}", r.body);
@@ -470,6 +538,8 @@ async fn malformed_volley(api: &Api) {
             assert!(r.allow.is_some(), "{what}: no Allow header");
         }
     }
+    // Three wrong methods and three unknown paths.
+    assert_eq!(unrouted, 6);
 }
 
 /// Sends creates concurrently, SIGTERMs the server as soon as the first is acknowledged, and

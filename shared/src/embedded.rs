@@ -2,6 +2,7 @@
 //! memory, served on a loopback port inside this process, and a DynamoDB client for any
 //! endpoint. The local server and the tests both start their engine here; either way the
 //! code under test talks to it through the real SDK client.
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
@@ -9,6 +10,8 @@ use aws_sdk_dynamodb::Client;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Where the engine listens unless told otherwise: a free loopback port.
+pub const ANY_LOOPBACK_PORT: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 /// The engine finishes its last requests within milliseconds; this only bounds a stuck one.
 const STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -20,8 +23,8 @@ pub enum EngineError {
     NonUtf8Path(PathBuf),
     #[error("cannot open the database {0}: {1}")]
     Open(String, String),
-    #[error("cannot bind a loopback port for the embedded engine: {0}")]
-    Bind(std::io::Error),
+    #[error("cannot listen on {0} for the embedded engine: {1}")]
+    Bind(SocketAddr, std::io::Error),
 }
 
 /// A database kept in memory only.
@@ -49,8 +52,13 @@ pub struct Engine {
 impl Engine {
     /// Serves `db` on a free loopback port.
     pub async fn start(db: dynoxide::Database) -> Result<Self, EngineError> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(EngineError::Bind)?;
-        let url = format!("http://{}", listener.local_addr().map_err(EngineError::Bind)?);
+        Self::start_on(db, ANY_LOOPBACK_PORT).await
+    }
+
+    /// Serves `db` on `addr`.
+    pub async fn start_on(db: dynoxide::Database, addr: SocketAddr) -> Result<Self, EngineError> {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| EngineError::Bind(addr, e))?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| EngineError::Bind(addr, e))?);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(dynoxide::server::serve_with_shutdown(listener, db, async move {
             let _ = stopped.await;
