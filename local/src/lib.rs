@@ -3,10 +3,12 @@
 //!
 //! | module      | concern                                                           |
 //! |-------------|-------------------------------------------------------------------|
+//! | [`auth`]    | `--auth`: the JWT authorizer's rules with a local key           |
 //! | [`router`]  | routes from `shared::routes`, HTTP request → `lambda_http` request |
 //! | [`storage`] | embedded dynoxide (file or memory) or an external DynamoDB; the table |
 //! | [`server`]  | `serve`: listen, log, shut down without losing a write            |
 //! | [`scan`]    | the expiry scan: `scan` command, `--scan-every`, `POST /_local/expiry-scan` |
+pub mod auth;
 pub mod router;
 pub mod scan;
 pub mod server;

@@ -12,11 +12,13 @@
 //! | [`http`]     | request guards and JSON responses for `lambda_http`            |
 //! | [`routes`]   | the seven routes and the function serving each                |
 //! | [`config`]   | environment configuration, SDK client, tracing set-up          |
+//! | [`metrics`]  | CloudWatch EMF metrics per invocation, business counts         |
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod metrics;
 pub mod model;
 pub mod routes;
 pub mod store;

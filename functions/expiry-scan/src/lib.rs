@@ -14,7 +14,9 @@
 //! | [`notice`] | the events: source, detail-types, detail                      |
 //! | [`sink`]   | EventBridge `PutEvents`, or a JSON-lines file for local runs  |
 //! | [`scan`]   | the passes, the deadline, the summary                         |
+//! | [`metrics`] | the run's EMF metrics                                        |
 pub mod config;
+pub mod metrics;
 pub mod notice;
 pub mod scan;
 pub mod sink;
@@ -37,7 +39,8 @@ pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
     let sdk = shared::config::sdk_config().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
-    Ok(Scanner::new(store, sink, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
+    let options = ScanOptions { fields: config.fields, ..ScanOptions::new(config.reminder_days) };
+    Ok(Scanner::new(store, sink, Arc::new(SystemClock), options))
 }
 
 impl<S: EventSink> Scanner<S> {

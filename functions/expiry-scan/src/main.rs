@@ -6,5 +6,9 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     shared::config::init_tracing();
     let scanner = &expiry_scan::from_env().await?;
-    run(service_fn(move |event: LambdaEvent<serde_json::Value>| scanner.handle(event))).await
+    let metrics = &shared::metrics::Metrics::from_env("expiry-scan")?;
+    run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        metrics.invocation(scanner.handle(event), std::io::stdout())
+    }))
+    .await
 }

@@ -7,5 +7,9 @@ async fn main() -> Result<(), Error> {
     shared::config::init_tracing();
     let app = shared::App::from_env().await?;
     let app = &app;
-    run(service_fn(move |req: Request| async move { Ok::<_, Error>(get_certification::handle(app, req).await) })).await
+    let metrics = &shared::metrics::Metrics::from_env("get-certification")?;
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Error>(metrics.observe(get_certification::handle(app, req)).await)
+    }))
+    .await
 }

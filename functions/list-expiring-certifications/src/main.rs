@@ -7,8 +7,9 @@ async fn main() -> Result<(), Error> {
     shared::config::init_tracing();
     let app = shared::App::from_env().await?;
     let app = &app;
-    run(service_fn(
-        move |req: Request| async move { Ok::<_, Error>(list_expiring_certifications::handle(app, req).await) },
-    ))
+    let metrics = &shared::metrics::Metrics::from_env("list-expiring-certifications")?;
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Error>(metrics.observe(list_expiring_certifications::handle(app, req)).await)
+    }))
     .await
 }

@@ -7,6 +7,9 @@ async fn main() -> Result<(), Error> {
     shared::config::init_tracing();
     let app = shared::App::from_env().await?;
     let app = &app;
-    run(service_fn(move |req: Request| async move { Ok::<_, Error>(update_certification::handle(app, req).await) }))
-        .await
+    let metrics = &shared::metrics::Metrics::from_env("update-certification")?;
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Error>(metrics.observe(update_certification::handle(app, req)).await)
+    }))
+    .await
 }
