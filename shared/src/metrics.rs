@@ -171,6 +171,31 @@ fn describe() {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classes() {
+        let classes: Vec<&str> = [100, 200, 201, 304, 400, 404, 429, 500, 503, 599].map(status_class).to_vec();
+        assert_eq!(classes, ["1xx", "2xx", "2xx", "3xx", "4xx", "4xx", "4xx", "5xx", "5xx", "5xx"]);
+    }
+
+    #[test]
+    fn the_namespace_comes_from_the_environment_or_defaults() {
+        assert_eq!(Metrics::namespace_from(|_| None), "Certifications");
+        assert_eq!(Metrics::namespace_from(|_| Some("  ".into())), "Certifications");
+        let named = Metrics::namespace_from(|k| (k == NAMESPACE_ENV).then(|| "Certs/Prod".to_owned()));
+        assert_eq!(named, "Certs/Prod");
+    }
+
+    #[test]
+    fn business_metric_names_are_distinct() {
+        let names: std::collections::BTreeSet<&str> = Change::ALL.iter().map(|c| c.metric()).collect();
+        assert_eq!(names.len(), Change::ALL.len());
+    }
+}
+
 /// Reading EMF output back, for tests: every document, and one metric's value with the
 /// dimensions it was filed under.
 #[cfg(feature = "test-support")]
