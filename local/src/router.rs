@@ -3,6 +3,7 @@
 //! the same handler function the Lambda binary runs.
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::rejection::RawPathParamsRejection;
@@ -21,6 +22,8 @@ use shared::http::ApiError;
 use shared::validation::MAX_BODY_BYTES;
 use shared::App;
 use tracing::Instrument;
+
+use crate::auth::AuthRules;
 
 /// A function crate's handler, boxed so the seven can share one table.
 pub type Handler = for<'a> fn(&'a App, lambda_http::Request) -> BoxFuture<'a>;
@@ -50,6 +53,11 @@ pub enum RouteError {
 /// An unknown path is a 404 and a known path with another method a 405 with `Allow`, both
 /// problem+json through the one error mapping. [`with_request_log`] adds the log line.
 pub fn router(app: App) -> Result<axum::Router, RouteError> {
+    router_with_auth(app, None)
+}
+
+/// [`router`], with `auth` checked once a request has matched a route (see [`crate::auth`]).
+pub fn router_with_auth(app: App, auth: Option<Arc<AuthRules>>) -> Result<axum::Router, RouteError> {
     let mut router = axum::Router::new();
     // Each path once, with all its methods: axum takes one method router per path.
     let mut paths: Vec<&'static str> = Vec::new();
@@ -63,7 +71,7 @@ pub fn router(app: App) -> Result<axum::Router, RouteError> {
         let allow: Vec<&str> = routes.iter().map(|r| r.method).collect();
         let mut methods = MethodRouter::new();
         for route in routes {
-            methods = methods.merge(endpoint(route, HashMap::new())?);
+            methods = methods.merge(endpoint(route, HashMap::new(), auth.clone())?);
         }
         // API Gateway picks the literal route only for its own method: `PUT .../expiring`
         // goes to `PUT .../{id}` with id `expiring` (an unknown id, so 404). Same here. `Allow`
@@ -73,7 +81,7 @@ pub fn router(app: App) -> Result<axum::Router, RouteError> {
         for (route, params) in shadowed_by(path) {
             if !routed.contains(&route.method) {
                 routed.push(route.method);
-                methods = methods.merge(endpoint(route, params)?);
+                methods = methods.merge(endpoint(route, params, auth.clone())?);
             }
         }
         let allow = allow.join(", ");
@@ -131,7 +139,11 @@ fn shadowed_by(path: &str) -> Vec<(&'static Route, HashMap<String, String>)> {
 
 /// The method route for one route: build the Lambda request, run the function. `fixed`
 /// are path parameters the path itself supplies (see [`shadowed_by`]).
-fn endpoint(route: &'static Route, fixed: HashMap<String, String>) -> Result<MethodRouter<App>, RouteError> {
+fn endpoint(
+    route: &'static Route,
+    fixed: HashMap<String, String>,
+    auth: Option<Arc<AuthRules>>,
+) -> Result<MethodRouter<App>, RouteError> {
     let handler = HANDLERS
         .iter()
         .find(|(name, _)| *name == route.function)
@@ -143,6 +155,12 @@ fn endpoint(route: &'static Route, fixed: HashMap<String, String>) -> Result<Met
         move |State(app): State<App>,
               params: Result<RawPathParams, RawPathParamsRejection>,
               req: axum::extract::Request| async move {
+            if let Some(rules) = &auth {
+                let header = req.headers().get(axum::http::header::AUTHORIZATION).map(|v| v.as_bytes());
+                if let Err(e) = rules.check(route.method, header) {
+                    return to_axum(e.into_response());
+                }
+            }
             // A parameter that is not UTF-8 once decoded cannot be an id: 404, as an unknown id is.
             let params: RawPathParams = match params {
                 Ok(p) => p,

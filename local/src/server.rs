@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::router::{router, with_request_log, RouteError};
+use crate::router::{router_with_auth, with_request_log, RouteError};
 use crate::storage::{Storage, StorageArgs, StorageError};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// The expiry scan: `--scan-every`, `--events`, `--reminder-days` (see [`crate::expiry`]).
     #[command(flatten)]
     pub scan: crate::expiry::ServeScanArgs,
+    /// `--auth`, `--write-scope`, `--read-scope` (see [`crate::auth`]).
+    #[command(flatten)]
+    pub auth: crate::auth::AuthArgs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +44,10 @@ pub enum ServeError {
 pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), ServeError> {
     let storage = Storage::open(storage_args).await?;
     let scan = crate::expiry::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
-    let app = with_request_log(router(storage.app.clone())?.merge(scan.routes()).merge(crate::openapi::routes()));
+    let auth = args.auth.rules().map(Arc::new);
+    let app = with_request_log(
+        router_with_auth(storage.app.clone(), auth.clone())?.merge(scan.routes()).merge(crate::openapi::routes()),
+    );
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -55,6 +61,9 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
     let table = &storage_args.table;
     let table_note = if storage.created_table { "created" } else { "existing" };
     tracing::info!(%url, %data, %table, "listening on {url} (data: {data}; table {table}, {table_note}); Ctrl-C stops");
+    if let Some(rules) = &auth {
+        rules.announce();
+    }
 
     let scans = args.scan.scan_every.map(|secs| scan.every(Duration::from_secs(secs)));
     let signalled = Arc::new(Notify::new());

@@ -1,6 +1,6 @@
 //! Everything the certification Lambdas share, in layers whose imports point one way:
 //! `domain` ← `validation` ← `store` ← `http`; the wiring (`config`, `app`, `lambda`,
-//! `telemetry`, `embedded`) sits on top. Each layer's `mod.rs` lists its files.
+//! `telemetry`, `metrics`, `embedded`) sits on top. Each layer's `mod.rs` lists its files.
 //!
 //! | module         | concern                                                          |
 //! |----------------|------------------------------------------------------------------|
@@ -12,6 +12,7 @@
 //! | [`app`]        | what every handler receives: store, clock, configuration         |
 //! | [`lambda`]     | the one Lambda bootstrap for the HTTP functions                  |
 //! | [`telemetry`]  | the one tracing set-up                                           |
+//! | [`metrics`]    | CloudWatch EMF metrics per invocation, business counts           |
 //! | [`embedded`]   | the embedded DynamoDB engine and its client (feature `embedded`) |
 //! | [`testing`]    | test helpers (feature `test-support`)                            |
 pub mod app;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod lambda;
+pub mod metrics;
 pub mod store;
 pub mod telemetry;
 pub mod validation;

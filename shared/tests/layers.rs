@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["validation"],
     &["store"],
     &["http"],
-    &["config", "app", "telemetry", "embedded", "lambda"],
+    &["config", "app", "telemetry", "metrics", "embedded", "lambda"],
     &["testing"],
 ];
 

@@ -355,3 +355,302 @@ fn every_function_gets_the_table_name_and_its_own_log_group() {
         assert!(!lg["Properties"]["RetentionInDays"].is_null(), "{bin}: log group {group} keeps logs forever");
     }
 }
+
+// ---- operations: the optional authorizer, alarms and their runbook, limits, metrics ------
+
+/// Parameter values: the template's defaults, overridden by `overrides`, as
+/// `sam deploy --parameter-overrides` would set them.
+fn parameters(t: &Value, overrides: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, p) in t["Parameters"].as_mapping().expect("Parameters") {
+        let default = match &p["Default"] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => panic!("parameter {name:?}: default {other:?}"),
+        };
+        out.insert(name.as_str().expect("name").to_owned(), default);
+    }
+    for (k, v) in overrides {
+        assert!(out.insert((*k).to_owned(), (*v).to_owned()).is_some(), "no parameter {k}");
+    }
+    out
+}
+
+/// Renders `v` as CloudFormation would for these parameters: `!If` picks its branch,
+/// `!Ref` to a parameter becomes its value, `!Ref AWS::NoValue` drops the key or item. Other
+/// functions (`!Sub`, `!GetAtt`, `!Split`, `!Ref` to a resource) stay as they are.
+fn render(t: &Value, params: &BTreeMap<String, String>, v: &Value) -> Option<Value> {
+    if let Some((tag, arg)) = tagged(v) {
+        return match tag.as_str() {
+            "If" => {
+                let [cond, yes, no] = arg.as_sequence().expect("!If [cond, then, else]").as_slice() else {
+                    panic!("!If takes three items: {arg:?}")
+                };
+                let branch = if condition(t, params, cond.as_str().expect("condition name")) { yes } else { no };
+                render(t, params, branch)
+            }
+            "Ref" if arg.as_str() == Some("AWS::NoValue") => None,
+            "Ref" => match params.get(arg.as_str().expect("!Ref name")) {
+                Some(p) => Some(Value::String(p.clone())),
+                None => Some(v.clone()),
+            },
+            _ => Some(v.clone()),
+        };
+    }
+    Some(match v {
+        Value::Mapping(m) => {
+            Value::Mapping(m.iter().filter_map(|(k, v)| render(t, params, v).map(|v| (k.clone(), v))).collect())
+        }
+        Value::Sequence(s) => Value::Sequence(s.iter().filter_map(|v| render(t, params, v)).collect()),
+        other => other.clone(),
+    })
+}
+
+/// A condition of the template's `Conditions`, evaluated (`!Equals`, `!Not`, `!And`, `!Or`,
+/// `!Condition`, parameter `!Ref`s).
+fn condition(t: &Value, params: &BTreeMap<String, String>, name: &str) -> bool {
+    fn eval(t: &Value, params: &BTreeMap<String, String>, v: &Value) -> bool {
+        let (tag, arg) = tagged(v).unwrap_or_else(|| panic!("not a condition function: {v:?}"));
+        let items = || arg.as_sequence().expect("a list").iter();
+        let scalar = |v: &Value| -> String {
+            match render(t, params, v) {
+                Some(Value::String(s)) => s,
+                Some(Value::Number(n)) => n.to_string(),
+                other => panic!("not a scalar: {other:?}"),
+            }
+        };
+        match tag.as_str() {
+            "Equals" => {
+                let [a, b] = arg.as_sequence().expect("!Equals [a, b]").as_slice() else { panic!("!Equals") };
+                scalar(a) == scalar(b)
+            }
+            "Not" => !eval(t, params, &arg[0]),
+            "And" => items().all(|c| eval(t, params, c)),
+            "Or" => items().any(|c| eval(t, params, c)),
+            "Condition" => condition(t, params, arg.as_str().expect("name")),
+            other => panic!("condition function {other}"),
+        }
+    }
+    let def = &t["Conditions"][name];
+    assert!(!def.is_null(), "no condition {name}");
+    eval(t, params, def)
+}
+
+const WRITE_METHODS: [&str; 3] = ["POST", "PUT", "DELETE"];
+
+/// `(method, path) -> scopes` (empty: public).
+type RouteScopes = BTreeMap<(String, String), Vec<String>>;
+
+/// The scopes of every route of the rendered API definition, and the JWT scheme if any.
+fn api_security(t: &Value, overrides: &[(&str, &str)]) -> (RouteScopes, Option<Value>) {
+    let params = parameters(t, overrides);
+    let (_, api) = resources_of(t, "AWS::Serverless::HttpApi").next().expect("the HTTP API");
+    let body = render(t, &params, &api["Properties"]["DefinitionBody"]).expect("a DefinitionBody");
+    let mut routes = BTreeMap::new();
+    for (path, methods) in body["paths"].as_mapping().expect("paths") {
+        for (method, op) in methods.as_mapping().expect("methods") {
+            let security = op["security"].as_sequence().unwrap_or_else(|| panic!("{path:?} {method:?}: no security"));
+            let scopes: Vec<String> = security
+                .iter()
+                .flat_map(|req| req["jwt"].as_sequence().expect("the `jwt` scheme").iter())
+                .map(|s| s.as_str().expect("scope").to_owned())
+                .collect();
+            let key = (method.as_str().unwrap().to_uppercase(), path.as_str().unwrap().to_owned());
+            routes.insert(key, scopes);
+        }
+    }
+    let scheme = body.get("components").map(|c| c["securitySchemes"]["jwt"].clone());
+    (routes, scheme)
+}
+
+#[test]
+fn the_api_definition_lists_exactly_the_routes() {
+    let t = template();
+    let (routes, _) = api_security(&t, &[]);
+    let defined: BTreeSet<(String, String)> = routes.into_keys().collect();
+    let events: BTreeSet<(String, String)> = http_routes(&t).into_iter().map(|(m, p, _)| (m, p)).collect();
+    // A route only in the events would be added by SAM without security: public even with auth on.
+    assert_eq!(defined, events);
+}
+
+#[test]
+fn without_an_issuer_every_route_is_public() {
+    let t = template();
+    let (routes, scheme) = api_security(&t, &[]);
+    assert!(routes.values().all(Vec::is_empty), "{routes:?}");
+    assert!(scheme.is_none(), "no authorizer without an issuer");
+    // Even a read scope alone turns nothing on.
+    let (routes, scheme) = api_security(&t, &[("AuthReadScope", "certifications/read")]);
+    assert!(routes.values().all(Vec::is_empty) && scheme.is_none());
+}
+
+#[test]
+fn with_an_issuer_writes_need_the_write_scope_and_reads_a_read_scope_only_if_set() {
+    let t = template();
+    let on = [("AuthIssuerUrl", "https://id.example.org/"), ("AuthAudience", "api-a,api-b")];
+    let (routes, scheme) = api_security(&t, &on);
+    for ((method, path), scopes) in &routes {
+        let expected: &[&str] = if WRITE_METHODS.contains(&method.as_str()) { &["certifications/write"] } else { &[] };
+        assert_eq!(scopes, expected, "{method} {path}");
+    }
+    let scheme = scheme.expect("the JWT scheme");
+    let authorizer = &scheme["x-amazon-apigateway-authorizer"];
+    assert_eq!(authorizer["type"], "jwt");
+    assert_eq!(authorizer["identitySource"], "$request.header.Authorization");
+    assert_eq!(authorizer["jwtConfiguration"]["issuer"], "https://id.example.org/");
+    assert_eq!(tagged(&authorizer["jwtConfiguration"]["audience"]).map(|(tag, _)| tag).as_deref(), Some("Split"));
+
+    let mut with_read = on.to_vec();
+    with_read.extend([("AuthReadScope", "certifications/read"), ("AuthWriteScope", "certs/admin")]);
+    let (routes, _) = api_security(&t, &with_read);
+    for ((method, path), scopes) in &routes {
+        let expected = if WRITE_METHODS.contains(&method.as_str()) { "certs/admin" } else { "certifications/read" };
+        assert_eq!(scopes, &[expected], "{method} {path}");
+    }
+    // CloudFormation refuses an issuer without an audience before it changes anything.
+    let rule = &t["Rules"]["AudienceGoesWithIssuer"];
+    assert!(!rule["Assertions"][0]["Assert"].is_null(), "the audience rule");
+}
+
+fn runbook() -> String {
+    read("docs/runbook.md")
+}
+
+/// GitHub's heading anchors: lower case, punctuation but `-` dropped, spaces to `-`.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == ' ')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// `anchor -> section text` for every `##` heading of the runbook.
+fn runbook_sections() -> BTreeMap<String, String> {
+    let text = runbook();
+    let mut out = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            out.extend(current.take());
+            current = Some((slug(h), String::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    out.extend(current);
+    out
+}
+
+fn refs(v: &Value) -> Vec<String> {
+    v.as_sequence()
+        .map(|s| s.iter().filter_map(|x| tagged(x).map(|(_, n)| n.as_str().unwrap_or_default().to_owned())).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_alarm_notifies_the_topic_and_has_a_runbook_section_naming_it() {
+    let t = template();
+    let sections = runbook_sections();
+    let alarms: Vec<(&str, &Value)> = resources_of(&t, "AWS::CloudWatch::Alarm").collect();
+    assert!(alarms.len() >= 5, "alarms: {}", alarms.len());
+    for (name, alarm) in alarms {
+        let p = &alarm["Properties"];
+        assert_eq!(refs(&p["AlarmActions"]), ["AlarmTopic"], "{name}: AlarmActions");
+        assert_eq!(refs(&p["OKActions"]), ["AlarmTopic"], "{name}: OKActions");
+        let missing = p["TreatMissingData"].as_str().unwrap_or_else(|| panic!("{name}: TreatMissingData chosen"));
+        assert!(["breaching", "notBreaching", "ignore", "missing"].contains(&missing), "{name}");
+        let description = p["AlarmDescription"].as_str().unwrap_or_else(|| panic!("{name}: AlarmDescription"));
+        let anchor = description
+            .split("docs/runbook.md#")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("{name}: the description names no runbook section: {description}"));
+        let section = sections.get(anchor).unwrap_or_else(|| panic!("{name}: no runbook section #{anchor}"));
+        assert!(section.contains(name), "{name}: runbook section #{anchor} does not name the alarm");
+        assert!(section.contains("What to do"), "{name}: #{anchor} says what to do");
+    }
+    // The topic's e-mail subscription exists only when an address is given.
+    let (sub_name, sub) = resources_of(&t, "AWS::SNS::Subscription").next().expect("the e-mail subscription");
+    let cond = sub["Condition"].as_str().unwrap_or_else(|| panic!("{sub_name}: a Condition"));
+    assert!(!condition(&t, &parameters(&t, &[]), cond), "off by default");
+    assert!(condition(&t, &parameters(&t, &[("AlarmEmail", "oncall@example.org")]), cond));
+}
+
+/// The alarm on `namespace`/`metric` whose dimension `dim` refers to `target`.
+fn alarm_on<'a>(t: &'a Value, namespace: &str, metric: &str, dim: &str, target: &str) -> Option<&'a str> {
+    resources_of(t, "AWS::CloudWatch::Alarm").map(|(n, a)| (n, &a["Properties"])).find_map(|(n, p)| {
+        let ns_ok = p["Namespace"].as_str() == Some(namespace) || tagged(&p["Namespace"]).is_some();
+        let dim_ok = p["Dimensions"].as_sequence().into_iter().flatten().any(|d| {
+            d["Name"].as_str() == Some(dim)
+                && (d["Value"].as_str() == Some(target)
+                    || tagged(&d["Value"]).is_some_and(|(_, v)| v.as_str().is_some_and(|v| v.starts_with(target))))
+        });
+        (ns_ok && p["MetricName"].as_str() == Some(metric) && dim_ok).then_some(n)
+    })
+}
+
+#[test]
+fn the_issue_s_alarms_all_exist() {
+    let t = template();
+    for (name, _) in resources_of(&t, FUNCTION) {
+        for metric in ["Errors", "Throttles"] {
+            assert!(alarm_on(&t, "AWS/Lambda", metric, "FunctionName", name).is_some(), "{name}: {metric} alarm");
+        }
+    }
+    assert!(alarm_on(&t, "AWS/ApiGateway", "5xx", "ApiId", "Api").is_some(), "API 5xx");
+    assert!(
+        alarm_on(&t, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "ExpiryScanDeadLetterQueue")
+            .is_some(),
+        "scan DLQ"
+    );
+    let scan = alarm_on(&t, "", shared::metrics::SCAN_COMPLETED, shared::metrics::OPERATION, "expiry-scan")
+        .expect("an alarm on the scan's own ScanCompleted metric");
+    let p = &t["Resources"][scan]["Properties"];
+    assert_eq!(
+        tagged(&p["Namespace"]).map(|(_, v)| v.as_str().unwrap_or_default().to_owned()).as_deref(),
+        Some("MetricsNamespace")
+    );
+    // The table alarms sum the per-operation metrics DynamoDB publishes.
+    for metric in ["ThrottledRequests", "SystemErrors"] {
+        let found = resources_of(&t, "AWS::CloudWatch::Alarm").any(|(_, a)| {
+            a["Properties"]["Metrics"]
+                .as_sequence()
+                .is_some_and(|ms| ms.iter().any(|m| m["MetricStat"]["Metric"]["MetricName"].as_str() == Some(metric)))
+        });
+        assert!(found, "table {metric} alarm");
+    }
+}
+
+#[test]
+fn metrics_namespace_reaches_every_function() {
+    let t = template();
+    let env = &t["Globals"]["Function"]["Environment"]["Variables"];
+    let ns = tagged(&env[shared::metrics::NAMESPACE_ENV]).map(|(_, v)| v.as_str().unwrap_or_default().to_owned());
+    assert_eq!(ns.as_deref(), Some("MetricsNamespace"));
+    assert_eq!(parameters(&t, &[])["MetricsNamespace"], shared::metrics::DEFAULT_NAMESPACE);
+}
+
+#[test]
+fn reserved_concurrency_is_off_by_default_and_set_per_function_when_given() {
+    let t = template();
+    let defaults = parameters(&t, &[]);
+    let on = parameters(
+        &t,
+        &[("ReadsReservedConcurrency", "5"), ("WritesReservedConcurrency", "3"), ("ScanReservedConcurrency", "1")],
+    );
+    for (bin, f) in functions(&t) {
+        let rc = &f["Properties"]["ReservedConcurrentExecutions"];
+        assert!(render(&t, &defaults, rc).is_none(), "{bin}: none reserved by default");
+        let expected = match bin {
+            "expiry-scan" => "1",
+            "create-certification" | "update-certification" | "delete-certification" => "3",
+            _ => "5",
+        };
+        assert_eq!(render(&t, &on, rc), Some(Value::String(expected.into())), "{bin}");
+    }
+}

@@ -5,6 +5,7 @@ use lambda_http::{Body, Request, Response};
 use shared::domain::ids::new_certification_id;
 use shared::http::views::CertificationView;
 use shared::http::{json, json_body, query, respond};
+use shared::metrics::Change;
 use shared::validation::parse_create;
 use shared::{ApiError, App, Certification};
 
@@ -19,6 +20,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let cert = Certification::new(new_certification_id(), new, now);
     app.store.create(&cert).await?;
     tracing::info!(id = %cert.id, "certification created");
+    shared::metrics::count(Change::Created);
     // Generated ids are ASCII, so this header value is always valid.
     let location = HeaderValue::try_from(format!("/api/v1/certifications/{}", cert.id)).map_err(|e| {
         tracing::error!(error = %e, "could not build the Location header");

@@ -3,6 +3,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::http::views::Deleted;
 use shared::http::{json, path_id, query, respond};
+use shared::metrics::Change;
 use shared::{ApiError, App};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -14,5 +15,6 @@ async fn delete(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     query(req, &[]).finish()?;
     app.store.delete(&id).await?;
     tracing::info!(id = %id, "certification deleted");
+    shared::metrics::count(Change::Deleted);
     Ok(json(StatusCode::OK, &Deleted { deleted: true, id }))
 }

@@ -1,4 +1,7 @@
-//! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`.
+//! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`,
+//! `EVENTS_INCLUDE_MENTOR_NAME`.
+use crate::notice::NoticeFields;
+
 pub const DEFAULT_REMINDER_DAYS: &str = "90,60,30,7";
 pub const DEFAULT_EVENT_BUS: &str = "default";
 /// Largest reminder threshold accepted (ten years, like the `/expiring` `days` limit).
@@ -13,6 +16,9 @@ pub struct ScanConfig {
     pub reminder_days: Vec<u32>,
     /// `EVENT_BUS_NAME`: name or ARN, default `default`.
     pub event_bus_name: String,
+    /// `EVENTS_INCLUDE_MENTOR_NAME`: `true` adds `mentor_name` to the events; anything else
+    /// (unset by default) leaves it out.
+    pub fields: NoticeFields,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -34,7 +40,10 @@ impl ScanConfig {
         let reminder_days = parse_reminder_days(&raw).ok_or(ConfigError::BadReminderDays(raw))?;
         let event_bus_name =
             lookup("EVENT_BUS_NAME").filter(|b| !b.trim().is_empty()).unwrap_or_else(|| DEFAULT_EVENT_BUS.into());
-        Ok(Self { table_name, reminder_days, event_bus_name })
+        let fields = NoticeFields {
+            mentor_name: lookup("EVENTS_INCLUDE_MENTOR_NAME").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        };
+        Ok(Self { table_name, reminder_days, event_bus_name, fields })
     }
 }
 
@@ -68,7 +77,8 @@ mod tests {
             ScanConfig {
                 table_name: "certs".into(),
                 reminder_days: vec![7, 30, 60, 90],
-                event_bus_name: "default".into()
+                event_bus_name: "default".into(),
+                fields: NoticeFields { mentor_name: false },
             }
         );
         let c = ScanConfig::from_lookup(lookup(&[
@@ -80,6 +90,9 @@ mod tests {
         assert_eq!((c.reminder_days, c.event_bus_name.as_str()), (vec![0, 14], "mentoring"));
         let off = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EXPIRY_REMINDER_DAYS", "")])).unwrap();
         assert!(off.reminder_days.is_empty());
+        let named =
+            ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EVENTS_INCLUDE_MENTOR_NAME", "true")])).unwrap();
+        assert!(named.fields.mentor_name);
     }
 
     #[test]

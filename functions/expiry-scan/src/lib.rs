@@ -14,7 +14,9 @@
 //! | [`notice`] | the events: source, detail-types, detail                      |
 //! | [`sink`]   | EventBridge `PutEvents`, or a JSON-lines file for local runs  |
 //! | [`scanner`]| the passes, the deadline, the summary                         |
+//! | [`metrics`]| the run's EMF metrics                                         |
 pub mod config;
+pub mod metrics;
 pub mod notice;
 pub mod scanner;
 pub mod sink;
@@ -37,7 +39,8 @@ pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
     let sdk = shared::config::sdk_config().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
-    Ok(Scanner::new(store, sink, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
+    let options = ScanOptions { fields: config.fields, ..ScanOptions::new(config.reminder_days) };
+    Ok(Scanner::new(store, sink, Arc::new(SystemClock), options))
 }
 
 /// The Lambda: tracing, then [`from_env`] once per cold start, then every scheduled
@@ -45,7 +48,13 @@ pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init_tracing("");
     let scanner = &from_env().await?;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<Value>| scanner.handle(event))).await
+    let metrics = &shared::metrics::Metrics::from_env("expiry-scan")?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<Value>| {
+        // Boxed: the scan's future nested in the metrics wrapper is deep enough to exceed the
+        // compiler's default type-layout recursion limit.
+        metrics.invocation(Box::pin(scanner.handle(event)), std::io::stdout())
+    }))
+    .await
 }
 
 impl<S: EventSink> Scanner<S> {

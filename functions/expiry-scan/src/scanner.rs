@@ -46,7 +46,7 @@ use shared::store::Item;
 use shared::store::ReminderBand;
 use shared::{Certification, Store, StoreError};
 
-use crate::notice::{Notice, NoticeKind};
+use crate::notice::{Notice, NoticeFields, NoticeKind};
 use crate::sink::{EventSink, MAX_BATCH};
 
 /// What a run did; returned by the Lambda and logged.
@@ -65,6 +65,11 @@ pub struct Summary {
     /// `true` when the run read every page to the end (no deadline stop). A complete run
     /// with `remaining: 0` left nothing due.
     pub complete: bool,
+    /// Notices still undelivered after every attempt (each also counts in `remaining`).
+    pub publish_failures: u64,
+    /// Notices published whose record was refused because the certification changed since
+    /// it was read (renewed, updated, deleted, or recorded by another run).
+    pub skipped: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,11 +133,19 @@ pub struct ScanOptions {
     pub publish_attempts: u32,
     /// Wait before the second attempt; doubles for each further one.
     pub retry_backoff: Duration,
+    /// Which personal fields the events carry (none by default).
+    pub fields: NoticeFields,
 }
 
 impl ScanOptions {
     pub fn new(reminder_days: Vec<u32>) -> Self {
-        Self { reminder_days, page_size: 100, publish_attempts: 3, retry_backoff: Duration::from_millis(200) }
+        Self {
+            reminder_days,
+            page_size: 100,
+            publish_attempts: 3,
+            retry_backoff: Duration::from_millis(200),
+            fields: NoticeFields::default(),
+        }
     }
 }
 
@@ -167,14 +180,21 @@ impl<S: EventSink> Scanner<S> {
             }
             result = self.pass(Pass::Remind(band), now, deadline, &mut summary).await;
         }
-        let Summary { expired, reminders, pages, remaining, complete } = summary;
+        let Summary { expired, reminders, pages, remaining, complete, publish_failures, skipped } = summary;
+        crate::metrics::record(&summary, result.is_ok());
         match result {
             Ok(()) => {
-                tracing::info!(expired, reminders, pages, remaining, complete, now = %now, "expiry scan finished");
+                tracing::info!(
+                    expired, reminders, pages, remaining, complete, publish_failures, skipped, now = %now,
+                    "expiry scan finished"
+                );
                 Ok(summary)
             }
             Err(e) => {
-                tracing::error!(expired, reminders, pages, remaining, error = %e, "expiry scan stopped on an error");
+                tracing::error!(
+                    expired, reminders, pages, remaining, publish_failures, skipped, error = %e,
+                    "expiry scan stopped on an error"
+                );
                 Err(e)
             }
         }
@@ -225,8 +245,10 @@ impl<S: EventSink> Scanner<S> {
             Pass::Expire => NoticeKind::Expired,
             Pass::Remind(band) => NoticeKind::Expiring { threshold_days: band.threshold_days },
         };
-        let notices: Vec<Notice> = items.iter().map(|c| Notice::new(kind, c, now)).collect();
+        let fields = self.options.fields;
+        let notices: Vec<Notice> = items.iter().map(|c| Notice::new(kind, c, now, fields)).collect();
         let delivered = self.deliver(&notices).await;
+        summary.publish_failures += delivered.iter().filter(|ok| !**ok).count() as u64;
         // The records of one batch are independent conditional writes on different items:
         // sent together, so a batch costs one round trip rather than ten.
         let records = items.iter().zip(delivered).filter(|(_, ok)| *ok).map(|(c, _)| async move {
@@ -243,12 +265,15 @@ impl<S: EventSink> Scanner<S> {
             match recorded {
                 Ok(true) if kind == NoticeKind::Expired => summary.expired += 1,
                 Ok(true) => summary.reminders += 1,
-                Ok(false) => tracing::info!(
+                Ok(false) => {
+                    summary.skipped += 1;
+                    tracing::info!(
                     certification_id = %c.id,
                     detail_type = kind.detail_type(),
                     "published, but the certification changed since it was read (renewed, updated, deleted, or \
                      recorded by another run); its record was left alone"
-                ),
+                    )
+                }
                 Err(e) => {
                     tracing::error!(
                         certification_id = %c.id,

@@ -1,11 +1,14 @@
 //! `PUT /api/v1/certifications/{id}`: a plain update or a renewal (a later `expires_at`),
 //! decided atomically by the store's single conditional UpdateItem. Revoked is final (409).
+use chrono::{DateTime, Utc};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::domain::CertificationPatch;
 use shared::http::views::CertificationView;
 use shared::http::{json, json_body, path_id, query, respond};
+use shared::metrics::Change;
 use shared::validation::parse_update;
-use shared::{ApiError, App};
+use shared::{ApiError, App, Certification, Status};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     respond(update(app, &req).await)
@@ -18,5 +21,27 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let now = app.clock.now();
     let cert = app.store.update(&id, &patch, now).await?;
     tracing::info!(id = %id, renewal_count = cert.renewal_count, "certification updated");
+    for change in changes(&patch, &cert, now) {
+        shared::metrics::count(change);
+    }
     Ok(json(StatusCode::OK, &CertificationView::full(cert, now)))
+}
+
+/// What a successful PUT did, for the business metrics. A renewal is the store's decision
+/// (a later `expires_at`), visible as a history entry written at `now` for the patch's
+/// `expires_at`: a repeated identical PUT in the same second counts again, which the metric
+/// tolerates. A status counts when the PUT set it, even to the value it had.
+pub fn changes(patch: &CertificationPatch, cert: &Certification, now: DateTime<Utc>) -> Vec<Change> {
+    let mut out = Vec::new();
+    let renewed =
+        cert.renewal_history.last().is_some_and(|r| r.renewed_at == now && Some(r.expires_at) == patch.expires_at);
+    if renewed {
+        out.push(Change::Renewed);
+    }
+    match patch.status {
+        Some(Status::Suspended) => out.push(Change::Suspended),
+        Some(Status::Revoked) => out.push(Change::Revoked),
+        _ => {}
+    }
+    out
 }

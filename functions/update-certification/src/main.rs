@@ -1,5 +1,5 @@
 //! The `update-certification` Lambda: [`update_certification::handle`] behind the shared bootstrap.
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run_http(update_certification::handle).await
+    shared::lambda::run_http(env!("CARGO_PKG_NAME"), update_certification::handle).await
 }

@@ -20,6 +20,13 @@ pub enum ApiError {
     Malformed(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// No bearer token, or one that is not valid (signature, issuer, audience, expiry). Only
+    /// the local server's `--auth` answers it; in AWS the JWT authorizer does.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// A valid token without the scope the route needs (as [`ApiError::Unauthorized`]).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
     #[error("conflict: {0}")]
@@ -55,6 +62,8 @@ impl ApiError {
         match self {
             ApiError::Validation(_) | ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -74,6 +83,8 @@ impl ApiError {
             ApiError::Validation(_) => ("/problems/validation-error", "Invalid request"),
             ApiError::Malformed(_) => ("/problems/malformed-request", "Malformed request"),
             ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
+            ApiError::Unauthorized(_) => ("/problems/unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
             ApiError::MethodNotAllowed { .. } => ("/problems/method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
             ApiError::PayloadTooLarge { .. } => ("/problems/payload-too-large", "Payload too large"),
@@ -89,7 +100,11 @@ impl ApiError {
                 [one] => format!("{}: {}", one.field, one.message),
                 many => format!("{} fields are invalid", many.len()),
             },
-            ApiError::Malformed(d) | ApiError::NotFound(d) | ApiError::Conflict(d) => d.clone(),
+            ApiError::Malformed(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d) => d.clone(),
             ApiError::MethodNotAllowed { allow } => format!("allowed methods: {allow}"),
             ApiError::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
             ApiError::UnsupportedMediaType => "the request body must be sent as application/json".into(),
@@ -113,6 +128,11 @@ impl ApiError {
         match &self {
             ApiError::MethodNotAllowed { allow } => builder = builder.header("allow", allow.as_str()),
             ApiError::Unavailable => builder = builder.header("retry-after", RETRY_AFTER_SECONDS),
+            // RFC 6750 section 3.
+            ApiError::Unauthorized(_) => builder = builder.header("www-authenticate", "Bearer"),
+            ApiError::Forbidden(_) => {
+                builder = builder.header("www-authenticate", r#"Bearer error="insufficient_scope""#)
+            }
             _ => {}
         }
         builder.body(Body::from(body)).unwrap_or_else(|_| {

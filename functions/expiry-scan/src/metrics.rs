@@ -1,0 +1,41 @@
+//! The expiry scan's metrics, one set per run, recorded through the `metrics` facade and
+//! written as EMF by `shared::metrics::Metrics::invocation` (dimension `Operation` =
+//! `expiry-scan`, namespace `METRICS_NAMESPACE`):
+//!
+//! | metric | kind | meaning |
+//! |---|---|---|
+//! | `Expired` | count | certifications flipped to `expired` |
+//! | `RemindersPublished` | count | `certification.expiring` notices published and recorded |
+//! | `PublishFailures` | count | notices still undelivered after every attempt |
+//! | `ItemsSkipped` | count | notices whose record was refused (the item changed meanwhile) |
+//! | `Remaining` | gauge | items read but left for the next run |
+//! | `ScanCompleted` | gauge | 1 when the run read every page without error, else 0 |
+//!
+//! Counts of 0 are left out of the document (the crate's default); the two gauges are always
+//! written, so the `ScanIncomplete` alarm sees every run.
+use metrics::Unit;
+
+use crate::scanner::Summary;
+
+pub const EXPIRED: &str = "Expired";
+pub const REMINDERS: &str = "RemindersPublished";
+pub const PUBLISH_FAILURES: &str = "PublishFailures";
+pub const SKIPPED: &str = "ItemsSkipped";
+pub const REMAINING: &str = "Remaining";
+pub const COMPLETED: &str = shared::metrics::SCAN_COMPLETED;
+
+/// Records one run. `ok` is false when it stopped on a store error; such a run is not
+/// complete whatever the summary says.
+pub fn record(s: &Summary, ok: bool) {
+    metrics::describe_gauge!(REMAINING, Unit::Count, "items left for the next run");
+    metrics::describe_gauge!(COMPLETED, Unit::Count, "1 when the run completed");
+    for name in [EXPIRED, REMINDERS, PUBLISH_FAILURES, SKIPPED] {
+        metrics::describe_counter!(name, Unit::Count, "per run");
+    }
+    metrics::counter!(EXPIRED).increment(s.expired);
+    metrics::counter!(REMINDERS).increment(s.reminders);
+    metrics::counter!(PUBLISH_FAILURES).increment(s.publish_failures);
+    metrics::counter!(SKIPPED).increment(s.skipped);
+    metrics::gauge!(REMAINING).set(s.remaining as f64);
+    metrics::gauge!(COMPLETED).set(if ok && s.complete { 1.0 } else { 0.0 });
+}
