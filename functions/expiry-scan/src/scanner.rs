@@ -65,12 +65,17 @@ pub struct Summary {
     /// `true` when the run read every page to the end (no deadline stop). A complete run
     /// with `remaining: 0` left nothing due.
     pub complete: bool,
+    /// Items whose record failed for a reason other than the store being unavailable (an
+    /// item at the size limit, say): logged, left for the next run, and the scan went on.
+    pub failed: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    /// A Query or a record failed after the SDK's retries. The run stops; notices already
-    /// published but not yet recorded are published again by the next run.
+    /// A Query failed, or a record failed because the store is unavailable, after the SDK's
+    /// retries. The run stops; notices already published but not yet recorded are published
+    /// again by the next run. (One item's record failing otherwise only counts in
+    /// [`Summary::failed`].)
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
@@ -167,14 +172,14 @@ impl<S: EventSink> Scanner<S> {
             }
             result = self.pass(Pass::Remind(band), now, deadline, &mut summary).await;
         }
-        let Summary { expired, reminders, pages, remaining, complete } = summary;
+        let Summary { expired, reminders, pages, remaining, complete, failed } = summary;
         match result {
             Ok(()) => {
-                tracing::info!(expired, reminders, pages, remaining, complete, now = %now, "expiry scan finished");
+                tracing::info!(expired, reminders, pages, remaining, complete, failed, now = %now, "expiry scan finished");
                 Ok(summary)
             }
             Err(e) => {
-                tracing::error!(expired, reminders, pages, remaining, error = %e, "expiry scan stopped on an error");
+                tracing::error!(expired, reminders, pages, remaining, failed, error = %e, "expiry scan stopped on an error");
                 Err(e)
             }
         }
@@ -249,13 +254,23 @@ impl<S: EventSink> Scanner<S> {
                     "published, but the certification changed since it was read (renewed, updated, deleted, or \
                      recorded by another run); its record was left alone"
                 ),
-                Err(e) => {
+                Err(e @ StoreError::Unavailable(_)) => {
                     tracing::error!(
                         certification_id = %c.id,
                         error = %e,
                         "published but not recorded; the next run publishes it again"
                     );
                     failure.get_or_insert(e);
+                }
+                // This item's own problem (say, at the item size limit): the rest of the
+                // run is unaffected, so it goes on.
+                Err(e) => {
+                    tracing::error!(
+                        certification_id = %c.id,
+                        error = %e,
+                        "published but its record failed; left for the next run, the scan goes on"
+                    );
+                    summary.failed += 1;
                 }
             }
         }

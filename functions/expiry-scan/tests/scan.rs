@@ -130,7 +130,7 @@ impl Drop for Env {
 }
 
 fn summary(expired: u64, reminders: u64, pages: u64, remaining: u64, complete: bool) -> Summary {
-    Summary { expired, reminders, pages, remaining, complete }
+    Summary { expired, reminders, pages, remaining, complete, failed: 0 }
 }
 
 // ---- Expiry -------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ async fn expiry_flips_exactly_the_due_items_and_announces_them() {
 
     for c in [due_past, due_now] {
         let got = env.get(&c.id).await;
-        assert_eq!(got, Certification { status: Status::Expired, updated_at: t(NOW), ..c });
+        assert_eq!(got, Certification { status: Status::Expired, updated_at: t(NOW), version: c.version + 1, ..c });
     }
     for c in untouched {
         assert_eq!(env.get(&c.id).await, c, "{} must not change", c.id);

@@ -13,6 +13,7 @@ use super::error::{classify, unless_condition_failed, StoreError};
 use super::handle::Store;
 use super::item::{from_item, n, s, status, ts, Item};
 use super::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
+use super::version::{self, WithVersionBump};
 use crate::domain::{Certification, Status};
 
 /// The items of one page the expiry scan reads. An item that does not decode is logged
@@ -111,7 +112,7 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .key(attr::ID, s(&c.id))
-            .update_expression("SET #st = :expired, #upd = :now REMOVE #apk")
+            .update_expression(format!("SET #st = :expired, #upd = :now, {} REMOVE #apk", version::bump().0))
             .condition_expression("#st = :active AND #exp = :seen")
             .expression_attribute_names("#st", attr::STATUS)
             .expression_attribute_names("#upd", attr::UPDATED_AT)
@@ -121,6 +122,7 @@ impl Store {
             .expression_attribute_values(":active", status(Status::Active))
             .expression_attribute_values(":now", ts(now))
             .expression_attribute_values(":seen", ts(c.expires_at))
+            .with_version_bump()
             .send()
             .await;
         Ok(unless_condition_failed(r)?.is_some())
@@ -167,7 +169,7 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .key(attr::ID, s(&c.id))
-            .update_expression("SET #rd = :t")
+            .update_expression(format!("SET #rd = :t, {}", version::bump().0))
             .condition_expression("#st = :active AND #exp = :seen AND (attribute_not_exists(#rd) OR #rd > :t)")
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
             .expression_attribute_names("#st", attr::STATUS)
@@ -175,6 +177,7 @@ impl Store {
             .expression_attribute_values(":t", n(threshold_days))
             .expression_attribute_values(":active", status(Status::Active))
             .expression_attribute_values(":seen", ts(c.expires_at))
+            .with_version_bump()
             .send()
             .await;
         Ok(unless_condition_failed(r)?.is_some())

@@ -76,7 +76,11 @@ impl TestDb {
     }
 
     pub fn app_with_clock(&self, clock: Arc<dyn Clock>) -> App {
-        let config = Config { table_name: self.table.clone(), expiring_soon_days: 30 };
+        let config = Config {
+            table_name: self.table.clone(),
+            expiring_soon_days: 30,
+            idempotency_ttl_hours: crate::config::DEFAULT_IDEMPOTENCY_TTL_HOURS,
+        };
         App::new(self.store(), clock, config)
     }
 }
@@ -123,6 +127,7 @@ pub fn certification(id: &str, expires_at: &str) -> crate::domain::Certification
         renewal_history: Vec::new(),
         created_at: at("2026-01-01T00:00:00Z"),
         updated_at: at("2026-01-01T00:00:00Z"),
+        version: 1,
     }
 }
 
@@ -134,6 +139,10 @@ pub async fn unreachable_app(now: &str) -> App {
     let client = client_for(&format!("http://127.0.0.1:{port}"), &RequestCounter::default()).await;
     let config = client.config().to_builder().retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled());
     let store = Store::new(Client::from_conf(config.build()), "certifications");
-    let config = Config { table_name: "certifications".into(), expiring_soon_days: 30 };
+    let config = Config {
+        table_name: "certifications".into(),
+        expiring_soon_days: 30,
+        idempotency_ttl_hours: crate::config::DEFAULT_IDEMPOTENCY_TTL_HOURS,
+    };
     App::new(store, Arc::new(FixedClock::at(now)), config)
 }
