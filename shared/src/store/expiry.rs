@@ -161,7 +161,8 @@ impl Store {
     /// `expires_at` the scan read (a renewal racing the scan wins, and its new cycle is not
     /// marked), and not already reminded at this threshold or a tighter one (a concurrent
     /// scan's record is never loosened). Returns `false` when the condition failed.
-    /// `updated_at` is left alone: this is bookkeeping, not a change to the record.
+    /// `updated_at` and `version` (the ETag) are left alone: this is bookkeeping, not a change
+    /// to the record any response shows, and it must not fail a client's `If-Match`.
     #[instrument(skip(self, c), fields(id = %c.id))]
     pub async fn record_reminder(&self, c: &Certification, threshold_days: u32) -> Result<bool, StoreError> {
         let r = self
@@ -169,7 +170,7 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .key(attr::ID, s(&c.id))
-            .update_expression(format!("SET #rd = :t, {}", version::bump().0))
+            .update_expression("SET #rd = :t")
             .condition_expression("#st = :active AND #exp = :seen AND (attribute_not_exists(#rd) OR #rd > :t)")
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
             .expression_attribute_names("#st", attr::STATUS)
@@ -177,7 +178,6 @@ impl Store {
             .expression_attribute_values(":t", n(threshold_days))
             .expression_attribute_values(":active", status(Status::Active))
             .expression_attribute_values(":seen", ts(c.expires_at))
-            .with_version_bump()
             .send()
             .await;
         Ok(unless_condition_failed(r)?.is_some())

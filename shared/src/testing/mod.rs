@@ -12,6 +12,7 @@
 //! | `mod.rs`      | [`TestDb`], fixtures, an unreachable store                |
 //! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
 //! | `requests.rs` | [`ApiRequest`] and the response assertions                |
+//! | `faults.rs`   | [`Faults`]: DynamoDB errors answered instead of sending   |
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -23,9 +24,11 @@ use crate::embedded::{self, Engine};
 use crate::store::{table, Store};
 
 pub mod counter;
+pub mod faults;
 pub mod requests;
 
 pub use counter::{Counts, RequestCounter};
+pub use faults::{Fault, Faults};
 pub use requests::{assert_event_route, assert_json, assert_problem, assert_unavailable, error_fields, ApiRequest};
 
 pub const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
@@ -68,6 +71,11 @@ impl TestDb {
 
     pub fn store(&self) -> Store {
         Store::new(self.client.clone(), self.table.clone())
+    }
+
+    /// A store on this table whose requests meet `faults` first.
+    pub fn store_with(&self, faults: &Faults) -> Store {
+        Store::new(faults.client(&self.client), self.table.clone())
     }
 
     /// An [`App`] on this table with a clock stopped at `now` (RFC 3339).
