@@ -393,7 +393,7 @@ async fn the_same_scheduled_event_delivered_twice_gives_no_duplicates() {
     assert_eq!(first, summary(1, 1, 5, 0, true));
     assert_eq!(
         serde_json::to_value(first).unwrap(),
-        json!({"expired": 1, "reminders": 1, "pages": 5, "remaining": 0, "complete": true})
+        json!({"expired": 1, "reminders": 1, "pages": 5, "remaining": 0, "complete": true, "failed": 0})
     );
     assert_eq!(env.new_briefs(), sorted(vec![expired("cert-due"), expiring("cert-soon", 30)]));
 
