@@ -219,7 +219,13 @@ async fn the_local_server_end_to_end() {
     eprintln!("start-up (process start to start-up line): {:?}", server.started_in);
     let api = Api::new(&server);
     scenario(&api).await;
-    retries_and_races(&api).await;
+    // moto's conditional writes are not atomic under concurrency (shared::testing::is_moto):
+    // there the retries and the tagged PUTs go one after another.
+    let concurrent = match &data {
+        Data::External { endpoint, .. } => !shared::testing::is_moto(endpoint),
+        Data::File(_) => true,
+    };
+    retries_and_races(&api, concurrent).await;
     let before = api.everything().await;
     malformed_volley(&api).await;
     assert_eq!(api.everything().await, before, "the malformed requests changed the data");
@@ -295,14 +301,21 @@ async fn exchange(
 }
 
 /// Idempotency-Key retries (20 at once), If-Match races, and the inputs a review found.
-async fn retries_and_races(api: &Api) {
+async fn retries_and_races(api: &Api, concurrent: bool) {
     let total = || async { api.ok(API).await["pagination"]["total"].as_u64().unwrap() };
     let before = total().await;
     let body = json!({"mentor_id": "mentor-retry", "cert_type": "first_aid",
                       "issued_at": "2026-01-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"});
     let key = [("Idempotency-Key", "black-box-7781")];
-    let posts = (0..20).map(|_| exchange(api, Method::POST, API, &key, Some(&body)));
-    let answers = futures::future::join_all(posts).await;
+    let answers = if concurrent {
+        futures::future::join_all((0..20).map(|_| exchange(api, Method::POST, API, &key, Some(&body)))).await
+    } else {
+        let mut answers = Vec::new();
+        for _ in 0..20 {
+            answers.push(exchange(api, Method::POST, API, &key, Some(&body)).await);
+        }
+        answers
+    };
     let id = answers[0].2["id"].as_str().expect("an id").to_owned();
     for (status, headers, b) in &answers {
         assert_eq!(*status, StatusCode::CREATED, "{b}");
@@ -328,7 +341,15 @@ async fn retries_and_races(api: &Api) {
         let one = one.clone();
         async move { exchange(api, Method::PUT, &one, &[("If-Match", &tag)], Some(&change)).await.0 }
     });
-    let statuses = futures::future::join_all(puts).await;
+    let statuses = if concurrent {
+        futures::future::join_all(puts).await
+    } else {
+        let mut statuses = Vec::new();
+        for put in puts {
+            statuses.push(put.await);
+        }
+        statuses
+    };
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::PRECONDITION_FAILED).count(), 4, "{statuses:?}");
     let (status, _, _) = exchange(api, Method::DELETE, &one, &[("If-Match", &tag)], None).await;

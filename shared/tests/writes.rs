@@ -152,7 +152,10 @@ async fn every_write_bumps_the_version_and_if_match_is_part_of_the_condition() {
     assert_eq!(store.update_if("cert-a", &rename, now, Some(&IfMatch::Any)).await.unwrap().version, 4);
     // A renewal goes through the same condition.
     let renew = CertificationPatch { expires_at: Some(at("2028-01-01T00:00:00Z")), ..Default::default() };
-    assert!(matches!(store.update_if("cert-a", &renew, now, Some(&stale)).await, Err(StoreError::PreconditionFailed(_))));
+    assert!(matches!(
+        store.update_if("cert-a", &renew, now, Some(&stale)).await,
+        Err(StoreError::PreconditionFailed(_))
+    ));
     assert_eq!(store.get("cert-a").await.unwrap().unwrap().renewal_count, 0);
     // Missing record: 404 whatever the tag.
     assert!(matches!(store.update_if("cert-x", &rename, now, Some(&stale)).await, Err(StoreError::NotFound(_))));

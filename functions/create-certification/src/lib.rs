@@ -27,7 +27,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let keyed = match key {
         Some(key) => {
             let fingerprint = fingerprint(body)?;
-            if let Some(replayed) = replay(app, &key, &fingerprint, now).await? {
+            if let Some(replayed) = replay(&app.store, &key, &fingerprint, now).await? {
                 return Ok(replayed);
             }
             Some((key, fingerprint))
@@ -45,7 +45,10 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         etag: Some(etag(cert.version)),
     };
     let answer = match keyed {
-        Some((key, fingerprint)) => create_keyed(app, &cert, &key, fingerprint, response, now).await?,
+        Some((key, fingerprint)) => {
+            let ttl = app.config.idempotency_ttl_hours;
+            create_keyed(&app.store, ttl, &cert, &key, fingerprint, response, now).await?
+        }
         None => {
             app.store.create(&cert).await?;
             response_of(&response, false)

@@ -8,9 +8,9 @@ use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
 
 use super::problem::ApiError;
-use crate::app::App;
 use crate::domain::Certification;
 use crate::store::idempotency::{KeyRecord, KeyedCreate, StoredResponse};
+use crate::store::Store;
 use crate::validation::json::{canonical, parse_strict};
 use crate::validation::FieldError;
 
@@ -66,8 +66,13 @@ pub fn response_of(stored: &StoredResponse, replayed: bool) -> Response<Body> {
 
 /// The live record of `key` as a replay, a 422 when it was made for another body, or
 /// `None` when there is none.
-pub async fn replay(app: &App, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Option<Response<Body>>, ApiError> {
-    let Some(record) = app.store.key_record(key, now).await? else { return Ok(None) };
+pub async fn replay(
+    store: &Store,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Response<Body>>, ApiError> {
+    let Some(record) = store.key_record(key, now).await? else { return Ok(None) };
     if record.fingerprint != fingerprint {
         return Err(ApiError::KeyReused(
             "this Idempotency-Key was already used with a different request body; use a new key for a new request"
@@ -78,24 +83,25 @@ pub async fn replay(app: &App, key: &str, fingerprint: &str, now: DateTime<Utc>)
     Ok(Some(response_of(&record.response, true)))
 }
 
-/// Creates `cert` with the record of `key` (holding `response`) in one transaction, or
-/// answers as the request that got the key first did.
+/// Creates `cert` with the record of `key` (holding `response`, kept `ttl_hours`) in one
+/// transaction, or answers as the request that got the key first did.
 pub async fn create_keyed(
-    app: &App,
+    store: &Store,
+    ttl_hours: i64,
     cert: &Certification,
     key: &str,
     fingerprint: String,
     response: StoredResponse,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiError> {
-    let ttl = TimeDelta::hours(app.config.idempotency_ttl_hours);
+    let ttl = TimeDelta::hours(ttl_hours);
     let record =
         KeyRecord { fingerprint, certification_id: cert.id.clone(), response, purge_at: (now + ttl).timestamp() };
-    match app.store.create_keyed(cert, key, &record, now).await? {
+    match store.create_keyed(cert, key, &record, now).await? {
         KeyedCreate::Created => Ok(response_of(&record.response, false)),
         // A concurrent request with this key won; its record is complete (it was written in
         // the same transaction as its certification).
-        KeyedCreate::KeyTaken => match replay(app, key, &record.fingerprint, now).await? {
+        KeyedCreate::KeyTaken => match replay(store, key, &record.fingerprint, now).await? {
             Some(r) => Ok(r),
             None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry shortly".into())),
         },

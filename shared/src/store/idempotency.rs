@@ -154,7 +154,12 @@ impl Store {
     }
 
     /// The key record's Put: the key must be unused, or its record past `purge_at`.
-    fn key_record_put(&self, key: &str, record: &KeyRecord, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+    fn key_record_put(
+        &self,
+        key: &str,
+        record: &KeyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(record.to_item(key)))

@@ -54,8 +54,6 @@ impl Store {
             }
             tracing::info!(?codes, "transaction conflict; retrying");
         }
-        Err(StoreError::Unavailable(format!(
-            "transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts"
-        )))
+        Err(StoreError::Unavailable(format!("transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")))
     }
 }

@@ -176,7 +176,12 @@ impl Store {
 
 /// The plan for the next attempt, from the stored record the failed condition returned; or
 /// the reason there is no next attempt.
-fn replan(id: &str, patch: &CertificationPatch, old: &Certification, now: DateTime<Utc>) -> Result<UpdatePlan, StoreError> {
+fn replan(
+    id: &str,
+    patch: &CertificationPatch,
+    old: &Certification,
+    now: DateTime<Utc>,
+) -> Result<UpdatePlan, StoreError> {
     if old.status == Status::Revoked {
         return Err(StoreError::Conflict(format!("certification '{id}' is revoked; revocation is final")));
     }
@@ -209,7 +214,11 @@ fn reactivation_conflict(id: &str) -> StoreError {
 }
 
 /// The update and condition expressions of one attempt.
-fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: &UpdatePlan) -> Result<Expression, StoreError> {
+fn plan_expression(
+    patch: &CertificationPatch,
+    now: DateTime<Utc>,
+    plan: &UpdatePlan,
+) -> Result<Expression, StoreError> {
     let mut e = Expression::default();
     e.set(attr::UPDATED_AT, "now", ts(now));
     let (id, st) = (e.name(attr::ID), e.name(attr::STATUS));

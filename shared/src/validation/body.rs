@@ -229,7 +229,10 @@ mod tests {
         assert!(
             matches!(parse_create(dup), Err(ValidationError::Malformed(m)) if m.contains("duplicate key `cert_type`"))
         );
-        assert!(matches!(parse_update(br#"{"status":"active","status":"revoked"}"#), Err(ValidationError::Malformed(_))));
+        assert!(matches!(
+            parse_update(br#"{"status":"active","status":"revoked"}"#),
+            Err(ValidationError::Malformed(_))
+        ));
         // Control, bidirectional-control and line-separator characters.
         for name in ["Lars\u{202E}nesrikE", "a\u{2066}b", "a\u{200F}b", "a\u{0007}b", "a\u{2028}b", "a\u{061C}b"] {
             let mut b = valid_create();

@@ -87,12 +87,44 @@ pub fn parse_strict(body: &[u8]) -> Result<Value, ValidationError> {
         .map_err(|e| ValidationError::Malformed(format!("the body is not valid JSON: {e}")))
 }
 
-/// The canonical text of a JSON value: keys sorted (serde_json's map is ordered by key
-/// unless its `preserve_order` feature is on, which this workspace does not use), no
-/// insignificant whitespace. Two bodies that differ only in key order or spacing have the
-/// same canonical text.
+/// The canonical text of a JSON value: object keys sorted, no insignificant whitespace,
+/// strings and numbers as serde_json writes them. Two bodies that differ only in key order
+/// or spacing have the same canonical text. Sorted here rather than relying on serde_json's
+/// map order: a dependency turning on its `preserve_order` feature would change that.
 pub fn canonical(v: &Value) -> String {
-    v.to_string()
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
 }
 
 #[cfg(test)]
