@@ -13,7 +13,7 @@
 //! | `active_pk` | only while stored status is `active` | `by-expiry` partition (sparse) |
 //! | `expires_at`| always                  | sort key of `by-expiry`                |
 //! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
-//! | `version`   | always; +1 on every write | `ETag`, and `If-Match` in the write's condition |
+//! | `version`   | always; +1 on every write to the record | `ETag`, and `If-Match` in the write's condition |
 //!
 //! `Idempotency-Key` records share the table (`store::idempotency`): their `id` starts with
 //! `idempotency#` (no certification id or path id contains `#`), they carry none of `kind`,
