@@ -118,7 +118,7 @@ impl Drop for TestDb {
     }
 }
 
-/// Whether `endpoint` is a moto server (it answers `GET /moto-api/data.json`). moto 5.2 serves
+/// Whether `endpoint` is a moto server (it answers `GET /moto-api/`, its dashboard). moto 5.2 serves
 /// requests on several threads and evaluates a condition and applies the write without a
 /// lock (a transaction rolls back by restoring a deep copy of the table), so concurrent
 /// conditional writes to one item are not atomic there. Measured: 20 concurrent first
@@ -128,10 +128,10 @@ pub fn is_moto(endpoint: &str) -> bool {
     use std::io::{Read, Write};
     let Some(authority) = endpoint.strip_prefix("http://").map(|a| a.trim_end_matches('/')) else { return false };
     let Ok(addr) = authority.parse::<std::net::SocketAddr>() else { return false };
-    let timeout = std::time::Duration::from_secs(2);
+    let timeout = std::time::Duration::from_secs(10);
     let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else { return false };
     let _ = stream.set_read_timeout(Some(timeout));
-    let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: {authority}\r\n\r\n");
     let mut head = Vec::new();
     let _ = stream.write_all(request.as_bytes()).and_then(|_| (&mut stream).take(12).read_to_end(&mut head));
     head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200")
