@@ -192,7 +192,7 @@ mod tests {
         assert_eq!(
             summary,
             serde_json::json!({"expired": 1, "reminders": 1, "pages": 3, "remaining": 0, "complete": true,
-                               "publish_failures": 0, "skipped": 0})
+                               "publish_failures": 0, "skipped": 0, "failed": 0})
         );
         let (_, _, again) = call(&router, "POST").await;
         assert_eq!((again["expired"].as_u64(), again["reminders"].as_u64()), (Some(0), Some(0)));

@@ -224,6 +224,13 @@ async fn the_local_server_end_to_end() {
     eprintln!("start-up (process start to start-up line): {:?}", server.started_in);
     let api = Api::new(&server);
     scenario(&api).await;
+    // moto's conditional writes are not atomic under concurrency (shared::testing::is_moto):
+    // there the retries and the tagged PUTs go one after another.
+    let concurrent = match &data {
+        Data::External { endpoint, .. } => !shared::testing::is_moto(endpoint),
+        Data::File(_) => true,
+    };
+    retries_and_races(&api, concurrent).await;
     let before = api.everything().await;
     malformed_volley(&api, Front::LocalServer).await;
     assert_eq!(api.everything().await, before, "the malformed requests changed the data");
@@ -328,6 +335,91 @@ fn has_route(method: &Method, path: &str) -> bool {
             && pattern.len() == segments.len()
             && pattern.iter().zip(&segments).all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
     })
+}
+
+/// One request with extra headers; the status, the response headers and the JSON body.
+async fn exchange(
+    api: &Api,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut req = api.http.request(method, format!("{}{path}", api.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string());
+    }
+    let res = req.send().await.expect("a response");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.bytes().await.expect("the body");
+    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Idempotency-Key retries (20 at once), If-Match races, and the inputs a review found.
+async fn retries_and_races(api: &Api, concurrent: bool) {
+    let total = || async { api.ok(API).await["pagination"]["total"].as_u64().unwrap() };
+    let before = total().await;
+    let body = json!({"mentor_id": "mentor-retry", "cert_type": "first_aid",
+                      "issued_at": "2026-01-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"});
+    let key = [("Idempotency-Key", "black-box-7781")];
+    let answers = if concurrent {
+        futures::future::join_all((0..20).map(|_| exchange(api, Method::POST, API, &key, Some(&body)))).await
+    } else {
+        let mut answers = Vec::new();
+        for _ in 0..20 {
+            answers.push(exchange(api, Method::POST, API, &key, Some(&body)).await);
+        }
+        answers
+    };
+    let id = answers[0].2["id"].as_str().expect("an id").to_owned();
+    for (status, headers, b) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{b}");
+        assert_eq!(b["id"], id.as_str());
+        assert_eq!(headers["location"], format!("{API}/{id}").as_str());
+        assert_eq!(headers["etag"], "\"v1\"");
+    }
+    let replayed = answers.iter().filter(|(_, h, _)| h.get("idempotent-replayed").is_some()).count();
+    assert_eq!(replayed, 19);
+    assert_eq!(total().await, before + 1, "20 retries of one POST made one certification");
+    let mut other = body.clone();
+    other["cert_type"] = json!("other");
+    let (status, _, problem) = exchange(api, Method::POST, API, &key, Some(&other)).await;
+    assert_eq!((status.as_u16(), problem["type"].as_str()), (422, Some("/problems/idempotency-key-reused")));
+
+    // Five PUTs holding the same ETag: one wins, four are 412.
+    let one = format!("{API}/{id}");
+    let (_, headers, _) = exchange(api, Method::GET, &one, &[], None).await;
+    let tag = headers["etag"].to_str().unwrap().to_owned();
+    let puts = (0..5).map(|i| {
+        let change = json!({"mentor_name": format!("Editor {i}")});
+        let tag = tag.clone();
+        let one = one.clone();
+        async move { exchange(api, Method::PUT, &one, &[("If-Match", &tag)], Some(&change)).await.0 }
+    });
+    let statuses = if concurrent {
+        futures::future::join_all(puts).await
+    } else {
+        let mut statuses = Vec::new();
+        for put in puts {
+            statuses.push(put.await);
+        }
+        statuses
+    };
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::PRECONDITION_FAILED).count(), 4, "{statuses:?}");
+    let (status, _, _) = exchange(api, Method::DELETE, &one, &[("If-Match", &tag)], None).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    // An 8 KB query string of one unknown key: one problem listed, a small body.
+    let query = vec!["x"; 4000].join("&");
+    let (status, _, problem) = exchange(api, Method::GET, &format!("{API}?{query}"), &[], None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 1);
+    assert!(problem.to_string().len() < 1000, "{problem}");
+    assert_eq!(total().await, before + 1);
 }
 
 /// Create several, get, renew, status, expiring, filter, page, revoke, delete.
@@ -477,6 +569,10 @@ async fn malformed_volley(api: &Api, front: Front) {
         (Method::POST, API.into(), json_ct, Some(with("expires_at", json!("2025-01-01T00:00:00Z"))), 400),
         (Method::POST, API.into(), json_ct, Some(with("cert_type", json!("Peer Mentor"))), 400),
         (Method::POST, API.into(), json_ct, Some(with("mentor_id", json!("m".repeat(129)))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("issued_at", json!("2026-03-01T12:34:60Z"))), 400),
+        (Method::POST, API.into(), json_ct, Some(with("mentor_name", json!("Lars \u{202E}nesrikE"))), 400),
+        (Method::POST, API.into(), json_ct, Some(r#"{"mentor_id":"m","mentor_id":"n"}"#.into()), 400),
+        (Method::PUT, one.clone(), json_ct, Some(r#"{"cert_type":"a","cert_type":"b"}"#.into()), 400),
         (Method::POST, API.into(), Some("text/plain"), Some(good.to_string()), 415),
         (Method::POST, API.into(), None, Some(good.to_string()), 415),
         (Method::POST, API.into(), json_ct, Some(huge.clone()), 413),

@@ -12,7 +12,12 @@ pub struct Config {
     pub table_name: String,
     /// `EXPIRING_SOON_DAYS`: 0 to 3650, default 30.
     pub expiring_soon_days: i64,
+    /// `IDEMPOTENCY_TTL_HOURS`: how long an `Idempotency-Key` is remembered, 1 to 720
+    /// (30 days), default 24 (as Stripe).
+    pub idempotency_ttl_hours: i64,
 }
+
+pub const DEFAULT_IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -20,6 +25,8 @@ pub enum ConfigError {
     MissingTableName,
     #[error("EXPIRING_SOON_DAYS must be a whole number from 0 to 3650, got {0:?}")]
     BadExpiringSoonDays(String),
+    #[error("IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 720, got {0:?}")]
+    BadIdempotencyTtlHours(String),
 }
 
 impl Config {
@@ -37,22 +44,45 @@ impl Config {
                 _ => return Err(ConfigError::BadExpiringSoonDays(raw)),
             },
         };
-        Ok(Self { table_name, expiring_soon_days })
+        let idempotency_ttl_hours = match lookup("IDEMPOTENCY_TTL_HOURS") {
+            None => DEFAULT_IDEMPOTENCY_TTL_HOURS,
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(n) if (1..=720).contains(&n) => n,
+                _ => return Err(ConfigError::BadIdempotencyTtlHours(raw)),
+            },
+        };
+        Ok(Self { table_name, expiring_soon_days, idempotency_ttl_hours })
     }
 }
 
 /// The AWS configuration every SDK client is built from, once per cold start: the standard
 /// chain (credentials, region, and `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`
-/// endpoint overrides, as aws-config reads them), with an explicit trust store for AWS.
+/// endpoint overrides, as aws-config reads them), with an explicit trust store.
+///
+/// The trust store is always the bundled AWS roots; a custom endpoint (DynamoDB Local
+/// behind TLS, a proxy) adds the system roots, but only when the system has any. The SDK's
+/// default store asserts that native roots exist and panicked during init in a minimal
+/// container without CA certificates, even for an `http://` endpoint that needs no TLS.
+/// Now such a function starts; a request that really needs TLS it cannot verify fails to
+/// connect, which the store reports as unavailable (503).
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if !has_custom_endpoint(std::env::vars()) {
-        match aws_trust_store_client() {
-            Ok(http) => loader = loader.http_client(http),
-            Err(e) => tracing::warn!(error = %e, "explicit trust store unavailable; using the system roots"),
-        }
+    let native_roots = has_custom_endpoint(std::env::vars()) && has_native_roots();
+    match trust_store_client(native_roots) {
+        Ok(http) => loader = loader.http_client(http),
+        Err(e) => tracing::warn!(error = %e, "explicit trust store unavailable; using the SDK default"),
     }
     loader.load().await
+}
+
+/// Whether the system offers any root certificate (`SSL_CERT_FILE`/`SSL_CERT_DIR` or the
+/// platform store, as the SDK itself would load them).
+fn has_native_roots() -> bool {
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        tracing::warn!(errors = ?found.errors, "no system root certificates; trusting only the bundled AWS roots");
+    }
+    !found.certs.is_empty()
 }
 
 /// The DynamoDB client from [`sdk_config`].
@@ -64,13 +94,12 @@ pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
 /// Root G2, which cross-signs them).
 const AWS_ROOT_CAS: &str = include_str!("../certs/aws-roots.pem");
 
-/// An HTTPS client that trusts only [`AWS_ROOT_CAS`]. The SDK's default scans the system
-/// store (`/etc/ssl/certs`, ~150 files), which is most of the client's share of a cold
-/// start. Used only for real AWS endpoints: a custom endpoint (DynamoDB Local behind TLS,
-/// a proxy) keeps the system roots.
-fn aws_trust_store_client() -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
+/// An HTTP(S) client that trusts [`AWS_ROOT_CAS`], plus the system roots when
+/// `native_roots`. The SDK's default scans the system store (`/etc/ssl/certs`, ~150 files),
+/// which is most of the client's share of a cold start, so real AWS endpoints skip it.
+fn trust_store_client(native_roots: bool) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
-    let trust = TrustStore::empty().with_native_roots(false).with_pem_certificate(AWS_ROOT_CAS.as_bytes());
+    let trust = TrustStore::empty().with_native_roots(native_roots).with_pem_certificate(AWS_ROOT_CAS.as_bytes());
     let context = TlsContext::builder().with_trust_store(trust).build().map_err(|e| e.to_string())?;
     Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
@@ -122,14 +151,14 @@ mod tests {
     #[test]
     fn the_bundled_roots_build_a_client() {
         assert_eq!(AWS_ROOT_CAS.matches("BEGIN CERTIFICATE").count(), 5);
-        assert!(aws_trust_store_client().is_ok());
+        assert!(trust_store_client(false).is_ok());
     }
 
     #[test]
     fn config_defaults_and_errors() {
         assert_eq!(
             Config::from_lookup(lookup(&[("TABLE_NAME", "certs")])),
-            Ok(Config { table_name: "certs".into(), expiring_soon_days: 30 })
+            Ok(Config { table_name: "certs".into(), expiring_soon_days: 30, idempotency_ttl_hours: 24 })
         );
         assert_eq!(
             Config::from_lookup(lookup(&[("TABLE_NAME", "certs"), ("EXPIRING_SOON_DAYS", "7")]))
@@ -139,6 +168,18 @@ mod tests {
         );
         assert_eq!(Config::from_lookup(lookup(&[])), Err(ConfigError::MissingTableName));
         assert_eq!(Config::from_lookup(lookup(&[("TABLE_NAME", "")])), Err(ConfigError::MissingTableName));
+        assert_eq!(
+            Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("IDEMPOTENCY_TTL_HOURS", "48")]))
+                .unwrap()
+                .idempotency_ttl_hours,
+            48
+        );
+        for bad in ["0", "721", "x"] {
+            assert_eq!(
+                Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("IDEMPOTENCY_TTL_HOURS", bad)])),
+                Err(ConfigError::BadIdempotencyTtlHours(bad.into()))
+            );
+        }
         for bad in ["-1", "x", "3651"] {
             assert!(matches!(
                 Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EXPIRING_SOON_DAYS", bad)])),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 use shared::http::routes::ROUTES;
-use shared::store::table::{key_attributes, KeySpec, BILLING_MODE, INDEXES, TABLE_KEY};
+use shared::store::table::{key_attributes, KeySpec, BILLING_MODE, INDEXES, TABLE_KEY, TTL_ATTRIBUTE};
 
 const FUNCTION: &str = "AWS::Serverless::Function";
 
@@ -243,6 +243,10 @@ fn table_is_the_shared_table_definition() {
         .collect();
     let expected: BTreeMap<&str, KeySpec> = INDEXES.iter().map(|i| (i.name, i.key)).collect();
     assert_eq!(indexes, expected);
+
+    // Idempotency-Key records expire through the one TTL attribute the store writes.
+    assert_eq!(p["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(TTL_ATTRIBUTE));
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
 
     // The data survives mistakes: kept on stack deletion/replacement, recoverable, encrypted.
     assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));

@@ -1,11 +1,17 @@
 //! `POST /api/v1/certifications`: validates the whole body (every bad field at once),
-//! stores the new record with a conditional PutItem and answers 201 with `Location`.
-use lambda_http::http::{header, HeaderValue, StatusCode};
+//! stores the new record with a conditional PutItem and answers 201 with `Location` and
+//! `ETag`. With an `Idempotency-Key` the record and the key's record (holding this response)
+//! are one transaction, and a retry gets the first response again (`shared::http::idempotency`).
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::domain::ids::new_certification_id;
+use shared::http::etag::etag;
+use shared::http::idempotency::{create_keyed, fingerprint, idempotency_key, replay, response_of};
+use shared::http::location::public_path;
 use shared::http::views::CertificationView;
-use shared::http::{json, json_body, query, respond};
+use shared::http::{json_body, query, respond};
 use shared::metrics::Change;
+use shared::store::idempotency::StoredResponse;
 use shared::validation::parse_create;
 use shared::{ApiError, App, Certification};
 
@@ -15,18 +21,44 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     query(req, &[]).finish()?;
-    let new = parse_create(json_body(req)?)?;
+    let key = idempotency_key(req)?;
+    let body = json_body(req)?;
+    let new = parse_create(body)?;
     let now = app.clock.now();
+    let keyed = match key {
+        Some(key) => {
+            let fingerprint = fingerprint(body)?;
+            if let Some(replayed) = replay(&app.store, &key, &fingerprint, now).await? {
+                return Ok(replayed);
+            }
+            Some((key, fingerprint))
+        }
+        None => None,
+    };
     let cert = Certification::new(new_certification_id(), new, now);
-    app.store.create(&cert).await?;
-    tracing::info!(id = %cert.id, "certification created");
-    shared::metrics::count(Change::Created);
-    // Generated ids are ASCII, so this header value is always valid.
-    let location = HeaderValue::try_from(format!("/api/v1/certifications/{}", cert.id)).map_err(|e| {
-        tracing::error!(error = %e, "could not build the Location header");
-        ApiError::Internal
-    })?;
-    let mut response = json(StatusCode::CREATED, &CertificationView::full(cert, now));
-    response.headers_mut().insert(header::LOCATION, location);
-    Ok(response)
+    let response = StoredResponse {
+        status: StatusCode::CREATED.as_u16(),
+        body: serde_json::to_string(&CertificationView::full(cert.clone(), now)).map_err(|e| {
+            tracing::error!(error = %e, "could not serialise the new certification");
+            ApiError::Internal
+        })?,
+        location: Some(public_path(req, &format!("/api/v1/certifications/{}", cert.id))),
+        etag: Some(etag(cert.version)),
+    };
+    let answer = match keyed {
+        Some((key, fingerprint)) => {
+            let ttl = app.config.idempotency_ttl_hours;
+            create_keyed(&app.store, ttl, &cert, &key, fingerprint, response, now).await?
+        }
+        None => {
+            app.store.create(&cert).await?;
+            response_of(&response, false)
+        }
+    };
+    // A replay (a racing duplicate answered with the first response) created nothing.
+    if !answer.headers().contains_key(shared::http::idempotency::IDEMPOTENT_REPLAYED) {
+        tracing::info!(id = %cert.id, "certification created");
+        shared::metrics::count(Change::Created);
+    }
+    Ok(answer)
 }

@@ -70,6 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             renewal_history: Vec::new(),
             created_at: now - TimeDelta::days(400),
             updated_at: now - TimeDelta::days(400),
+            version: 1,
         };
         batch.push(
             WriteRequest::builder()

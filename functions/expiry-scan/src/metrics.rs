@@ -8,6 +8,7 @@
 //! | `RemindersPublished` | count | `certification.expiring` notices published and recorded |
 //! | `PublishFailures` | count | notices still undelivered after every attempt |
 //! | `ItemsSkipped` | count | notices whose record was refused (the item changed meanwhile) |
+//! | `ItemsFailed` | count | items whose record failed for the item's own reason (size limit, say); the run went on |
 //! | `Remaining` | gauge | items read but left for the next run |
 //! | `ScanCompleted` | gauge | 1 when the run read every page without error, else 0 |
 //!
@@ -21,6 +22,7 @@ pub const EXPIRED: &str = "Expired";
 pub const REMINDERS: &str = "RemindersPublished";
 pub const PUBLISH_FAILURES: &str = "PublishFailures";
 pub const SKIPPED: &str = "ItemsSkipped";
+pub const FAILED: &str = "ItemsFailed";
 pub const REMAINING: &str = "Remaining";
 pub const COMPLETED: &str = shared::metrics::SCAN_COMPLETED;
 
@@ -29,13 +31,14 @@ pub const COMPLETED: &str = shared::metrics::SCAN_COMPLETED;
 pub fn record(s: &Summary, ok: bool) {
     metrics::describe_gauge!(REMAINING, Unit::Count, "items left for the next run");
     metrics::describe_gauge!(COMPLETED, Unit::Count, "1 when the run completed");
-    for name in [EXPIRED, REMINDERS, PUBLISH_FAILURES, SKIPPED] {
+    for name in [EXPIRED, REMINDERS, PUBLISH_FAILURES, SKIPPED, FAILED] {
         metrics::describe_counter!(name, Unit::Count, "per run");
     }
     metrics::counter!(EXPIRED).increment(s.expired);
     metrics::counter!(REMINDERS).increment(s.reminders);
     metrics::counter!(PUBLISH_FAILURES).increment(s.publish_failures);
     metrics::counter!(SKIPPED).increment(s.skipped);
+    metrics::counter!(FAILED).increment(s.failed);
     metrics::gauge!(REMAINING).set(s.remaining as f64);
     metrics::gauge!(COMPLETED).set(if ok && s.complete { 1.0 } else { 0.0 });
 }

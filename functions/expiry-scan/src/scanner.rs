@@ -70,12 +70,17 @@ pub struct Summary {
     /// Notices published whose record was refused because the certification changed since
     /// it was read (renewed, updated, deleted, or recorded by another run).
     pub skipped: u64,
+    /// Items whose record failed for a reason other than the store being unavailable (an
+    /// item at the size limit, say): logged, left for the next run, and the scan went on.
+    pub failed: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    /// A Query or a record failed after the SDK's retries. The run stops; notices already
-    /// published but not yet recorded are published again by the next run.
+    /// A Query failed, or a record failed because the store is unavailable, after the SDK's
+    /// retries. The run stops; notices already published but not yet recorded are published
+    /// again by the next run. (One item's record failing otherwise only counts in
+    /// [`Summary::failed`].)
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
@@ -180,19 +185,19 @@ impl<S: EventSink> Scanner<S> {
             }
             result = self.pass(Pass::Remind(band), now, deadline, &mut summary).await;
         }
-        let Summary { expired, reminders, pages, remaining, complete, publish_failures, skipped } = summary;
+        let Summary { expired, reminders, pages, remaining, complete, publish_failures, skipped, failed } = summary;
         crate::metrics::record(&summary, result.is_ok());
         match result {
             Ok(()) => {
                 tracing::info!(
-                    expired, reminders, pages, remaining, complete, publish_failures, skipped, now = %now,
+                    expired, reminders, pages, remaining, complete, publish_failures, skipped, failed, now = %now,
                     "expiry scan finished"
                 );
                 Ok(summary)
             }
             Err(e) => {
                 tracing::error!(
-                    expired, reminders, pages, remaining, publish_failures, skipped, error = %e,
+                    expired, reminders, pages, remaining, publish_failures, skipped, failed, error = %e,
                     "expiry scan stopped on an error"
                 );
                 Err(e)
@@ -274,13 +279,23 @@ impl<S: EventSink> Scanner<S> {
                      recorded by another run); its record was left alone"
                     )
                 }
-                Err(e) => {
+                Err(e @ StoreError::Unavailable(_)) => {
                     tracing::error!(
                         certification_id = %c.id,
                         error = %e,
                         "published but not recorded; the next run publishes it again"
                     );
                     failure.get_or_insert(e);
+                }
+                // This item's own problem (say, at the item size limit): the rest of the
+                // run is unaffected, so it goes on.
+                Err(e) => {
+                    tracing::error!(
+                        certification_id = %c.id,
+                        error = %e,
+                        "published but its record failed; left for the next run, the scan goes on"
+                    );
+                    summary.failed += 1;
                 }
             }
         }

@@ -153,7 +153,7 @@ async fn expiry_flips_exactly_the_due_items_and_announces_them() {
 
     for c in [due_past, due_now] {
         let got = env.get(&c.id).await;
-        assert_eq!(got, Certification { status: Status::Expired, updated_at: t(NOW), ..c });
+        assert_eq!(got, Certification { status: Status::Expired, updated_at: t(NOW), version: c.version + 1, ..c });
     }
     for c in untouched {
         assert_eq!(env.get(&c.id).await, c, "{} must not change", c.id);
@@ -394,7 +394,7 @@ async fn the_same_scheduled_event_delivered_twice_gives_no_duplicates() {
     assert_eq!(
         serde_json::to_value(first).unwrap(),
         json!({"expired": 1, "reminders": 1, "pages": 5, "remaining": 0, "complete": true,
-               "publish_failures": 0, "skipped": 0})
+               "publish_failures": 0, "skipped": 0, "failed": 0})
     );
     assert_eq!(env.new_briefs(), sorted(vec![expired("cert-due"), expiring("cert-soon", 30)]));
 

@@ -1,6 +1,8 @@
-//! `GET /api/v1/certifications/{id}`: the whole record, with its effective status.
+//! `GET /api/v1/certifications/{id}`: the whole record, with its effective status and its
+//! `ETag` (for `If-Match` on PUT and DELETE).
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::http::etag::with_etag;
 use shared::http::views::CertificationView;
 use shared::http::{json, path_id, query, respond};
 use shared::{ApiError, App};
@@ -13,5 +15,6 @@ async fn get(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let id = path_id(req)?;
     query(req, &[]).finish()?;
     let cert = app.store.get(&id).await?.ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(json(StatusCode::OK, &CertificationView::full(cert, app.clock.now())))
+    let version = cert.version;
+    Ok(with_etag(json(StatusCode::OK, &CertificationView::full(cert, app.clock.now())), version))
 }

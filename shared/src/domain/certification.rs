@@ -36,7 +36,15 @@ pub struct Certification {
     pub created_at: DateTime<Utc>,
     #[serde(with = "timestamp")]
     pub updated_at: DateTime<Utc>,
+    /// Incremented by every write to the record (its `ETag`); 0 for an item written before
+    /// versions existed.
+    #[serde(default)]
+    pub version: u64,
 }
+
+/// The newest renewals a record keeps in `renewal_history` (`renewal_count` counts them all):
+/// keeps the largest item far below DynamoDB's 400 KB (see `docs/data-model.md`).
+pub const MAX_RENEWAL_HISTORY: usize = 100;
 
 /// What a client asks to create (a validated POST body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +83,7 @@ impl Certification {
             renewal_history: Vec::new(),
             created_at: now,
             updated_at: now,
+            version: 1,
         }
     }
 

@@ -14,6 +14,6 @@ pub mod ids;
 pub mod status;
 pub mod timestamp;
 
-pub use certification::{Certification, CertificationPatch, NewCertification, RenewalEntry};
+pub use certification::{Certification, CertificationPatch, NewCertification, RenewalEntry, MAX_RENEWAL_HISTORY};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use status::Status;

@@ -8,6 +8,12 @@
 //! | `response.rs` | JSON responses; results through the one mapping               |
 //! | `views.rs`    | every JSON shape the API answers with                         |
 //! | `routes.rs`   | the seven routes and the function serving each                |
+//! | `etag.rs`     | `ETag` from the record version; `If-Match` parsed             |
+//! | `idempotency.rs` | `Idempotency-Key`: fingerprint, keyed create, replay       |
+//! | `location.rs` | `Location` with the API Gateway stage prefix                  |
+pub mod etag;
+pub mod idempotency;
+pub mod location;
 pub mod problem;
 pub mod request;
 pub mod response;

@@ -31,6 +31,12 @@ pub enum ApiError {
     MethodNotAllowed { allow: String },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// `If-Match` named none of the record's current version.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// An `Idempotency-Key` reused with a different request body.
+    #[error("idempotency key reused: {0}")]
+    KeyReused(String),
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -52,6 +58,35 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+    /// Distinct problems found but not listed in `errors` (see [`MAX_LISTED_ERRORS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    more_errors: Option<usize>,
+}
+
+/// Most problems one response lists: a request repeating one bad input thousands of times
+/// (an 8 KB `?x&x&x…` made a 408 KB body) gets each distinct problem once, at most this
+/// many, and the count of the rest.
+pub const MAX_LISTED_ERRORS: usize = 20;
+/// Longest field name echoed back; a longer one (from a query string or body key) is cut.
+const MAX_ECHOED_FIELD_CHARS: usize = 64;
+
+/// Each distinct problem once, in order of first appearance, field names cut to a bounded
+/// length; then the first [`MAX_LISTED_ERRORS`] and how many more there were.
+fn listed(errors: &[FieldError]) -> (Vec<FieldError>, usize) {
+    let mut distinct: Vec<FieldError> = Vec::new();
+    for e in errors {
+        let field = match e.field.char_indices().nth(MAX_ECHOED_FIELD_CHARS) {
+            Some((cut, _)) => format!("{}…", &e.field[..cut]),
+            None => e.field.clone(),
+        };
+        let e = FieldError::new(field, e.message.clone());
+        if !distinct.contains(&e) {
+            distinct.push(e);
+        }
+    }
+    let more = distinct.len().saturating_sub(MAX_LISTED_ERRORS);
+    distinct.truncate(MAX_LISTED_ERRORS);
+    (distinct, more)
 }
 
 /// Seconds a client should wait after a 503.
@@ -66,6 +101,8 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::KeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -87,6 +124,8 @@ impl ApiError {
             ApiError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
             ApiError::MethodNotAllowed { .. } => ("/problems/method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
+            ApiError::PreconditionFailed(_) => ("/problems/precondition-failed", "Precondition failed"),
+            ApiError::KeyReused(_) => ("/problems/idempotency-key-reused", "Idempotency key reused"),
             ApiError::PayloadTooLarge { .. } => ("/problems/payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType => ("/problems/unsupported-media-type", "Unsupported media type"),
             ApiError::Unavailable => ("/problems/service-unavailable", "Service unavailable"),
@@ -96,15 +135,20 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
-            ApiError::Validation(errors) => match errors.as_slice() {
-                [one] => format!("{}: {}", one.field, one.message),
-                many => format!("{} fields are invalid", many.len()),
+            ApiError::Validation(errors) => match listed(errors) {
+                (one, 0) if one.len() == 1 => format!("{}: {}", one[0].field, one[0].message),
+                (many, 0) => format!("{} fields are invalid", many.len()),
+                (some, more) => {
+                    format!("{} problems; the first {} are listed, {more} more are not", some.len() + more, some.len())
+                }
             },
             ApiError::Malformed(d)
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
             | ApiError::Unauthorized(d)
-            | ApiError::Forbidden(d) => d.clone(),
+            | ApiError::Forbidden(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::KeyReused(d) => d.clone(),
             ApiError::MethodNotAllowed { allow } => format!("allowed methods: {allow}"),
             ApiError::PayloadTooLarge { limit } => format!("the request body is larger than {limit} bytes"),
             ApiError::UnsupportedMediaType => "the request body must be sent as application/json".into(),
@@ -116,11 +160,21 @@ impl ApiError {
     pub fn into_response(self) -> Response<Body> {
         let status = self.status();
         let (type_, title) = self.kind();
-        let errors = match &self {
-            ApiError::Validation(e) => Some(e.as_slice()),
-            _ => None,
+        let (errors, more_errors) = match &self {
+            ApiError::Validation(e) => {
+                let (shown, more) = listed(e);
+                (Some(shown), (more > 0).then_some(more))
+            }
+            _ => (None, None),
         };
-        let problem = Problem { type_, title, status: status.as_u16(), detail: self.detail(), errors };
+        let problem = Problem {
+            type_,
+            title,
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: errors.as_deref(),
+            more_errors,
+        };
         // Serialising plain strings and numbers cannot fail; fall back to a fixed body anyway.
         let body = serde_json::to_string(&problem)
             .unwrap_or_else(|_| format!(r#"{{"type":"{type_}","title":"{title}","status":{}}}"#, status.as_u16()));
@@ -158,6 +212,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(id) => ApiError::not_found(&id),
             StoreError::Conflict(d) => ApiError::Conflict(d),
+            StoreError::PreconditionFailed(id) => ApiError::PreconditionFailed(format!(
+                "certification '{id}' has changed since the ETag in If-Match was read; GET it again"
+            )),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "DynamoDB unavailable or throttled");
@@ -207,6 +264,26 @@ mod tests {
         let r = ApiError::MethodNotAllowed { allow: "GET, PUT".into() }.into_response();
         assert_eq!(r.status(), 405);
         assert_eq!(r.headers()["allow"], "GET, PUT");
+    }
+
+    #[test]
+    fn repeated_problems_are_listed_once_and_at_most_twenty() {
+        let mut errors: Vec<FieldError> = (0..5000).map(|_| FieldError::new("x", "is not a known parameter")).collect();
+        errors.extend((0..30).map(|i| FieldError::new(format!("k{i}"), "is not a known parameter")));
+        errors.push(FieldError::new("y".repeat(8000), "is not a known parameter"));
+        let r = ApiError::Validation(errors).into_response();
+        let b = body_json(&r);
+        assert_eq!(b["errors"].as_array().unwrap().len(), MAX_LISTED_ERRORS);
+        assert_eq!(b["errors"][0]["field"], "x");
+        assert_eq!(b["errors"][1]["field"], "k0");
+        assert_eq!(b["more_errors"], 12);
+        assert_eq!(b["detail"], "32 problems; the first 20 are listed, 12 more are not");
+        assert!(r.body().len() < 3000, "{}", r.body().len());
+        let one = ApiError::Validation(vec![FieldError::new("z".repeat(100), "bad"); 3]).into_response();
+        let b = body_json(&one);
+        assert_eq!(b["errors"].as_array().unwrap().len(), 1);
+        assert!(b.get("more_errors").is_none());
+        assert_eq!(b["errors"][0]["field"].as_str().unwrap().chars().count(), 65);
     }
 
     #[test]

@@ -122,6 +122,7 @@ mod tests {
             }],
             created_at: t("2025-09-01T08:14:00Z"),
             updated_at: t("2025-09-01T08:14:00Z"),
+            version: 1,
         }
     }
 

@@ -10,6 +10,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// `If-Match` named none of the record's current version (the record exists).
+    #[error("certification {0} has changed")]
+    PreconditionFailed(String),
     /// The change would leave the stored record invalid.
     #[error("invalid change")]
     Invalid(Vec<FieldError>),

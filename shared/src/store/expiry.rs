@@ -13,6 +13,7 @@ use super::error::{classify, unless_condition_failed, StoreError};
 use super::handle::Store;
 use super::item::{from_item, n, s, status, ts, Item};
 use super::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
+use super::version::{self, WithVersionBump};
 use crate::domain::{Certification, Status};
 
 /// The items of one page the expiry scan reads. An item that does not decode is logged
@@ -111,7 +112,7 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .key(attr::ID, s(&c.id))
-            .update_expression("SET #st = :expired, #upd = :now REMOVE #apk")
+            .update_expression(format!("SET #st = :expired, #upd = :now, {} REMOVE #apk", version::bump().0))
             .condition_expression("#st = :active AND #exp = :seen")
             .expression_attribute_names("#st", attr::STATUS)
             .expression_attribute_names("#upd", attr::UPDATED_AT)
@@ -121,6 +122,7 @@ impl Store {
             .expression_attribute_values(":active", status(Status::Active))
             .expression_attribute_values(":now", ts(now))
             .expression_attribute_values(":seen", ts(c.expires_at))
+            .with_version_bump()
             .send()
             .await;
         Ok(unless_condition_failed(r)?.is_some())
@@ -159,7 +161,8 @@ impl Store {
     /// `expires_at` the scan read (a renewal racing the scan wins, and its new cycle is not
     /// marked), and not already reminded at this threshold or a tighter one (a concurrent
     /// scan's record is never loosened). Returns `false` when the condition failed.
-    /// `updated_at` is left alone: this is bookkeeping, not a change to the record.
+    /// `updated_at` and `version` (the ETag) are left alone: this is bookkeeping, not a change
+    /// to the record any response shows, and it must not fail a client's `If-Match`.
     #[instrument(skip(self, c), fields(id = %c.id))]
     pub async fn record_reminder(&self, c: &Certification, threshold_days: u32) -> Result<bool, StoreError> {
         let r = self

@@ -13,9 +13,15 @@
 //! | `active_pk` | only while stored status is `active` | `by-expiry` partition (sparse) |
 //! | `expires_at`| always                  | sort key of `by-expiry`                |
 //! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
+//! | `version`   | always; +1 on every write to the record | `ETag`, and `If-Match` in the write's condition |
+//!
+//! `Idempotency-Key` records share the table (`store::idempotency`): their `id` starts with
+//! `idempotency#` (no certification id or path id contains `#`), they carry none of `kind`,
+//! `mentor_id`, `active_pk`, so no index, list, count or scan ever reads them, and DynamoDB
+//! TTL removes them after `purge_at` ([`TTL_ATTRIBUTE`]).
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -39,7 +45,14 @@ pub mod attr {
     /// The tightest reminder threshold (days) the expiry scan has announced in the
     /// current expiry cycle; removed by a renewal.
     pub const REMINDED_DAYS: &str = "reminded_days";
+    /// +1 on every write: the record's `ETag`.
+    pub const VERSION: &str = "version";
+    /// Epoch seconds after which DynamoDB TTL deletes an item (idempotency-key records only).
+    pub const PURGE_AT: &str = "purge_at";
 }
+
+/// The table's TTL attribute (`TimeToLiveSpecification` in `template.yaml`).
+pub const TTL_ATTRIBUTE: &str = attr::PURGE_AT;
 
 /// The constant value of `kind`: every certification shares one `by-created` partition.
 pub const KIND_CERTIFICATION: &str = "certification";
@@ -115,6 +128,14 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_s
         );
     }
     req.send().await?;
+    client
+        .update_time_to_live()
+        .table_name(table_name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build()?,
+        )
+        .send()
+        .await?;
     Ok(())
 }
 
@@ -160,6 +181,7 @@ mod tests {
             attr::UPDATED_AT,
             attr::KIND,
             attr::ACTIVE_PK,
+            attr::VERSION,
         ];
         expected.sort_unstable();
         assert_eq!(names, expected);

@@ -12,7 +12,8 @@ use super::error::{classify, StoreError};
 use super::handle::Store;
 use super::item::{from_item, n, s, status, ts, Item};
 use super::table::{attr, ACTIVE_PK_VALUE};
-use crate::domain::{timestamp, Certification, CertificationPatch, RenewalEntry, Status};
+use super::version::{self, IfMatch};
+use crate::domain::{timestamp, Certification, CertificationPatch, RenewalEntry, Status, MAX_RENEWAL_HISTORY};
 use crate::validation::FieldError;
 
 /// Bounded retries when a concurrent writer changes what an update's condition assumed. An
@@ -22,12 +23,16 @@ use crate::validation::FieldError;
 const MAX_UPDATE_ATTEMPTS: usize = 32;
 
 /// What the current UpdateItem attempt assumes about the stored record.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct UpdatePlan {
     /// The new `expires_at` is later than the stored one.
     renewal: bool,
     /// The stored status is `expired` (only consulted for a renewal).
     prior_expired: bool,
+    /// A renewal of a record whose `renewal_history` is full: the stored history and the
+    /// version it was read at. The attempt writes the trimmed list, conditional on that
+    /// version (a list cannot be appended to and trimmed in one update expression).
+    full_history: Option<(u64, Vec<RenewalEntry>)>,
 }
 
 /// An update and condition expression under construction. Attribute names go through
@@ -89,16 +94,33 @@ impl Store {
     /// the stored item (`ReturnValuesOnConditionCheckFailure`), and the next attempt is
     /// built from it. Each attempt is atomic, so concurrent PUTs never lose one another and
     /// twenty identical renewals count once. Usually this is one request.
-    #[instrument(skip(self, patch, now))]
     pub async fn update(
         &self,
         id: &str,
         patch: &CertificationPatch,
         now: DateTime<Utc>,
     ) -> Result<Certification, StoreError> {
-        let mut plan = UpdatePlan { renewal: patch.expires_at.is_some(), prior_expired: false };
+        self.update_if(id, patch, now, None).await
+    }
+
+    /// [`Store::update`] that also requires `if_match` of the stored version, inside every
+    /// attempt's condition: a stale tag is [`StoreError::PreconditionFailed`] and nothing is
+    /// written. Setting `active` while the resulting `expires_at` has passed is a
+    /// [`StoreError::Conflict`] (it would expire, and be announced, a second time).
+    #[instrument(skip(self, patch, now, if_match))]
+    pub async fn update_if(
+        &self,
+        id: &str,
+        patch: &CertificationPatch,
+        now: DateTime<Utc>,
+        if_match: Option<&IfMatch>,
+    ) -> Result<Certification, StoreError> {
+        if patch.status == Some(Status::Active) && patch.expires_at.is_some_and(|e| e <= now) {
+            return Err(reactivation_conflict(id));
+        }
+        let mut plan = UpdatePlan { renewal: patch.expires_at.is_some(), prior_expired: false, full_history: None };
         for _ in 0..MAX_UPDATE_ATTEMPTS {
-            let r = self.update_request(id, patch, now, plan)?.send().await;
+            let r = self.update_request(id, patch, now, &plan, if_match)?.send().await;
             let err = match r {
                 Ok(out) => {
                     return match out.attributes {
@@ -113,7 +135,11 @@ impl Store {
                 _ => return Err(classify(err)),
             };
             let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
-            plan = replan(id, patch, &from_item(old)?)?;
+            let old = from_item(old)?;
+            if if_match.is_some_and(|m| !m.matches(old.version)) {
+                return Err(StoreError::PreconditionFailed(id.to_owned()));
+            }
+            plan = replan(id, patch, &old, now)?;
         }
         Err(StoreError::Unavailable(format!("update of {id} kept racing concurrent writers")))
     }
@@ -123,9 +149,16 @@ impl Store {
         id: &str,
         patch: &CertificationPatch,
         now: DateTime<Utc>,
-        plan: UpdatePlan,
+        plan: &UpdatePlan,
+        if_match: Option<&IfMatch>,
     ) -> Result<UpdateItemFluentBuilder, StoreError> {
-        let e = plan_expression(patch, now, plan)?;
+        let mut e = plan_expression(patch, now, plan)?;
+        if let Some((condition, values)) = if_match.and_then(version::condition) {
+            let (ver, ver_attr) = version::name();
+            e.names.insert(ver.into(), ver_attr.into());
+            e.values.extend(values);
+            e.condition(condition);
+        }
         let update = e.update_expression();
         Ok(self
             .client
@@ -143,9 +176,17 @@ impl Store {
 
 /// The plan for the next attempt, from the stored record the failed condition returned; or
 /// the reason there is no next attempt.
-fn replan(id: &str, patch: &CertificationPatch, old: &Certification) -> Result<UpdatePlan, StoreError> {
+fn replan(
+    id: &str,
+    patch: &CertificationPatch,
+    old: &Certification,
+    now: DateTime<Utc>,
+) -> Result<UpdatePlan, StoreError> {
     if old.status == Status::Revoked {
         return Err(StoreError::Conflict(format!("certification '{id}' is revoked; revocation is final")));
+    }
+    if patch.status == Some(Status::Active) && patch.expires_at.is_none() && old.expires_at <= now {
+        return Err(reactivation_conflict(id));
     }
     let issued = patch.issued_at.unwrap_or(old.issued_at);
     let expires = patch.expires_at.unwrap_or(old.expires_at);
@@ -157,20 +198,44 @@ fn replan(id: &str, patch: &CertificationPatch, old: &Certification) -> Result<U
         };
         return Err(StoreError::Invalid(vec![FieldError::new(field, message)]));
     }
+    let renewal = patch.expires_at.is_some_and(|e| e > old.expires_at);
     Ok(UpdatePlan {
-        renewal: patch.expires_at.is_some_and(|e| e > old.expires_at),
+        renewal,
         prior_expired: old.status == Status::Expired,
+        full_history: (renewal && old.renewal_history.len() >= MAX_RENEWAL_HISTORY)
+            .then(|| (old.version, old.renewal_history.clone())),
     })
 }
 
+fn reactivation_conflict(id: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "certification '{id}' has passed its expires_at; renew it with a later expires_at instead of setting it active"
+    ))
+}
+
 /// The update and condition expressions of one attempt.
-fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: UpdatePlan) -> Result<Expression, StoreError> {
+fn plan_expression(
+    patch: &CertificationPatch,
+    now: DateTime<Utc>,
+    plan: &UpdatePlan,
+) -> Result<Expression, StoreError> {
     let mut e = Expression::default();
     e.set(attr::UPDATED_AT, "now", ts(now));
     let (id, st) = (e.name(attr::ID), e.name(attr::STATUS));
     let revoked = e.value("revoked", status(Status::Revoked));
     e.condition(format!("attribute_exists({id})"));
     e.condition(format!("{st} <> {revoked}"));
+    let (bump, bump_values) = version::bump();
+    let (ver, ver_attr) = version::name();
+    e.names.insert(ver.into(), ver_attr.into());
+    e.values.extend(bump_values.map(|(k, v)| (k.to_owned(), v)));
+    e.set.push(bump.to_owned());
+    if patch.status == Some(Status::Active) && patch.expires_at.is_none() {
+        // Reactivation: only while the stored expires_at is still ahead (checked by this
+        // write, so a racing scan cannot slip an expiry in between).
+        let exp = e.name(attr::EXPIRES_AT);
+        e.condition(format!("{exp} > :now"));
+    }
 
     if let Some(t) = patch.issued_at {
         e.set(attr::ISSUED_AT, "iss", ts(t));
@@ -203,14 +268,35 @@ fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: UpdateP
     if plan.renewal {
         let (count, history) = (e.name(attr::RENEWAL_COUNT), e.name(attr::RENEWAL_HISTORY));
         let one = e.value("one", n(1));
-        let empty = e.value("empty", AttributeValue::L(vec![]));
         // A renewal always carries the new expires_at (plan.renewal implies it).
         let renewal = RenewalEntry { renewed_at: now, expires_at: patch.expires_at.unwrap_or(now) };
-        let renewal = serde_dynamo::to_attribute_value(renewal)
-            .map_err(|err| StoreError::Internal(format!("encode a renewal entry: {err}")))?;
-        let entry = e.value("entry", AttributeValue::L(vec![renewal]));
+        let encode = |r: &RenewalEntry| {
+            serde_dynamo::to_attribute_value(r)
+                .map_err(|err| StoreError::Internal(format!("encode a renewal entry: {err}")))
+        };
         e.set.push(format!("{count} = {count} + {one}"));
-        e.set.push(format!("{history} = list_append(if_not_exists({history}, {empty}), {entry})"));
+        match &plan.full_history {
+            None => {
+                let empty = e.value("empty", AttributeValue::L(vec![]));
+                let entry = e.value("entry", AttributeValue::L(vec![encode(&renewal)?]));
+                let max = e.value("max_history", n(MAX_RENEWAL_HISTORY));
+                e.set.push(format!("{history} = list_append(if_not_exists({history}, {empty}), {entry})"));
+                // Full: the failed condition returns the record, and the next attempt trims.
+                e.condition(format!("(attribute_not_exists({history}) OR size({history}) < {max})"));
+            }
+            Some((seen_version, stored)) => {
+                let skip = (stored.len() + 1).saturating_sub(MAX_RENEWAL_HISTORY);
+                let kept = stored.iter().skip(skip).chain(std::iter::once(&renewal)).map(encode);
+                let list = AttributeValue::L(kept.collect::<Result<_, _>>()?);
+                let list = e.value("history", list);
+                e.set.push(format!("{history} = {list}"));
+                let condition = match seen_version {
+                    0 => format!("attribute_not_exists({ver})"),
+                    v => format!("{ver} = {}", e.value("seen_version", n(v))),
+                };
+                e.condition(condition);
+            }
+        }
         // A renewal starts a new expiry cycle: the expiry scan's reminders start over.
         e.remove(attr::REMINDED_DAYS);
         if patch.status.is_none() {

@@ -10,13 +10,28 @@ pub struct ApiRequest {
     query: String,
     headers: serde_json::Map<String, serde_json::Value>,
     body: Option<String>,
+    stage: String,
 }
 
 impl ApiRequest {
     /// `route` in API Gateway syntax, e.g. `/api/v1/certifications/{id}`.
     pub fn new(method: &str, route: &str) -> Self {
         let headers = serde_json::Map::from_iter([("accept".to_string(), "application/json".into())]);
-        Self { method: method.into(), route: route.into(), id: None, query: String::new(), headers, body: None }
+        Self {
+            method: method.into(),
+            route: route.into(),
+            id: None,
+            query: String::new(),
+            headers,
+            body: None,
+            stage: "$default".into(),
+        }
+    }
+
+    /// The API Gateway stage (`requestContext.stage`); `$default` unless set.
+    pub fn stage(mut self, stage: &str) -> Self {
+        self.stage = stage.into();
+        self
     }
 
     /// The `{id}` path parameter; `rawPath` carries it percent-encoded.
@@ -68,7 +83,7 @@ impl ApiRequest {
                          "sourceIp": "127.0.0.1", "userAgent": "handler-test"},
                 "requestId": "handler-test",
                 "routeKey": route_key,
-                "stage": "$default",
+                "stage": self.stage,
                 "time": "26/Mar/2026:10:00:00 +0000",
                 "timeEpoch": 1774519200000_i64
             },

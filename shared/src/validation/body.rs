@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::error::{FieldError, ValidationError};
+use super::json::parse_strict;
 use super::rules::{check_cert_type, check_mentor_id, check_mentor_name, check_settable_status, check_timestamp};
 use crate::domain::{CertificationPatch, NewCertification};
 
@@ -64,10 +65,9 @@ struct Fields {
 
 impl Fields {
     fn parse(body: &[u8], allowed: &[&str]) -> Result<Self, ValidationError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            // serde_json's message says what and where (line, column), nothing internal.
-            ValidationError::Malformed(format!("the body is not valid JSON: {e}"))
-        })?;
+        // serde_json's message says what and where (line, column), nothing internal; an
+        // object repeating a key is malformed too.
+        let value = parse_strict(body)?;
         let Value::Object(map) = value else {
             return Err(ValidationError::Malformed("the body must be a JSON object".into()));
         };
@@ -215,6 +215,38 @@ mod tests {
         b["mentor_id"] = json!("M".repeat(128));
         b["cert_type"] = json!(format!("0{}", "a".repeat(63)));
         b["mentor_name"] = json!("é".repeat(200));
+        assert!(parse_create(&body(b)).is_ok());
+    }
+
+    #[test]
+    fn edge_cases_a_review_found_are_refused() {
+        // A leap second would be stored and echoed as :60, which most clients cannot parse.
+        let mut b = valid_create();
+        b["issued_at"] = json!("2026-03-01T12:34:60Z");
+        assert_eq!(fields(parse_create(&body(b))), ["issued_at"]);
+        // Duplicate keys: malformed, not last-one-wins.
+        let dup = br#"{"mentor_id":"m","cert_type":"a","cert_type":"b","issued_at":"2026-03-01T00:00:00Z","expires_at":"2027-03-01T00:00:00Z"}"#;
+        assert!(
+            matches!(parse_create(dup), Err(ValidationError::Malformed(m)) if m.contains("duplicate key `cert_type`"))
+        );
+        assert!(matches!(
+            parse_update(br#"{"status":"active","status":"revoked"}"#),
+            Err(ValidationError::Malformed(_))
+        ));
+        // Control, bidirectional-control and line-separator characters.
+        for name in ["Lars\u{202E}nesrikE", "a\u{2066}b", "a\u{200F}b", "a\u{0007}b", "a\u{2028}b", "a\u{061C}b"] {
+            let mut b = valid_create();
+            b["mentor_name"] = json!(name);
+            assert_eq!(fields(parse_create(&body(b))), ["mentor_name"], "{name:?}");
+        }
+        for id in ["mentor\u{202E}42", "mentor\u{0000}"] {
+            let mut b = valid_create();
+            b["mentor_id"] = json!(id);
+            assert_eq!(fields(parse_create(&body(b))), ["mentor_id"], "{id:?}");
+        }
+        // Ordinary non-Latin names stay allowed, right-to-left scripts included.
+        let mut b = valid_create();
+        b["mentor_name"] = json!("Ærøskøbing مريم 李");
         assert!(parse_create(&body(b)).is_ok());
     }
 

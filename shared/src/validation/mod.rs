@@ -6,9 +6,11 @@
 //! | `rules.rs` | one check per field and its message; path ids; timestamps    |
 //! | `body.rs`  | POST and PUT bodies, every error at once; the body size limit |
 //! | `query.rs` | query strings: known names once each, typed values           |
+//! | `json.rs`  | JSON bodies without duplicate keys; canonical JSON text      |
 //! | `error.rs` | [`FieldError`], [`ValidationError`]                          |
 pub mod body;
 pub mod error;
+pub mod json;
 pub mod query;
 pub mod rules;
 

@@ -1,6 +1,6 @@
 //! The rule for each field and path id, one function each, and the messages clients read
 //! when a rule is broken.
-use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Timelike, Utc};
 use serde_json::Value;
 
 use crate::domain::Status;
@@ -65,9 +65,18 @@ pub(super) fn check_mentor_name(v: &Value) -> Result<String, String> {
         Err("must be 1 to 200 characters".into())
     } else if s.chars().any(char::is_control) {
         Err("must not contain control characters".into())
+    } else if s.chars().any(is_invisible_control) {
+        Err("must not contain bidirectional-control or line/paragraph separator characters".into())
     } else {
         Ok(s.to_owned())
     }
+}
+
+/// Unicode `Bidi_Control` (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which can
+/// make a name display as different text (the "Trojan Source" trick), and the line and
+/// paragraph separators U+2028/U+2029, which break log lines like a newline does.
+fn is_invisible_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 /// RFC 3339 with any offset, normalised to UTC whole seconds. Years are kept to four
@@ -75,8 +84,13 @@ pub(super) fn check_mentor_name(v: &Value) -> Result<String, String> {
 pub fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, String> {
     let t = DateTime::parse_from_rfc3339(s)
         .map_err(|_| "must be an RFC 3339 date-time such as 2026-03-01T00:00:00Z".to_string())?
-        .with_timezone(&Utc)
-        .trunc_subsecs(0);
+        .with_timezone(&Utc);
+    // chrono keeps a leap second (`:60`) as a nanosecond count past 1e9 and would format
+    // it back as `:60`, which most JSON clients cannot parse.
+    if t.nanosecond() >= 1_000_000_000 {
+        return Err("must not be a leap second (second 60); use :59 or the next minute".into());
+    }
+    let t = t.trunc_subsecs(0);
     if (1970..=9999).contains(&t.year()) {
         Ok(t)
     } else {

@@ -1,0 +1,109 @@
+//! `Idempotency-Key` on `POST` (draft-ietf-httpapi-idempotency-key-header, as Stripe runs
+//! it): the first request with a key creates and records its response in the same
+//! transaction; a retry with the same key and body within the retention window gets that
+//! response again with `Idempotent-Replayed: true`; the same key with another body is 422.
+use chrono::{DateTime, TimeDelta, Utc};
+use lambda_http::http::{header, HeaderName, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use sha2::{Digest, Sha256};
+
+use super::problem::ApiError;
+use crate::domain::Certification;
+use crate::store::idempotency::{KeyRecord, KeyedCreate, StoredResponse};
+use crate::store::Store;
+use crate::validation::json::{canonical, parse_strict};
+use crate::validation::FieldError;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+pub const MAX_KEY_LENGTH: usize = 255;
+
+fn bad_key(message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new("Idempotency-Key", message)])
+}
+
+/// The request's `Idempotency-Key`: absent, or 1 to 255 printable ASCII characters
+/// (space to `~`), sent once.
+pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
+    let mut values = req.headers().get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(bad_key("must be sent once"));
+    }
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_KEY_LENGTH || !bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
+        return Err(bad_key("must be 1 to 255 printable ASCII characters"));
+    }
+    // Printable ASCII is valid UTF-8.
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// SHA-256 (hex) of the body's canonical JSON: key order and spacing do not change it.
+pub fn fingerprint(body: &[u8]) -> Result<String, ApiError> {
+    let value = parse_strict(body)?;
+    Ok(hex::encode(Sha256::digest(canonical(&value).as_bytes())))
+}
+
+/// A stored response as the client gets it; `replayed` adds `Idempotent-Replayed: true`.
+pub fn response_of(stored: &StoredResponse, replayed: bool) -> Response<Body> {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = Response::new(Body::from(stored.body.clone()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let mut put = |name: HeaderName, value: &Option<String>| {
+        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::try_from(v).ok()) {
+            headers.insert(name, v);
+        }
+    };
+    put(header::LOCATION, &stored.location);
+    put(header::ETAG, &stored.etag);
+    if replayed {
+        headers.insert(HeaderName::from_static(IDEMPOTENT_REPLAYED), HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// The live record of `key` as a replay, a 422 when it was made for another body, or
+/// `None` when there is none.
+pub async fn replay(
+    store: &Store,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Response<Body>>, ApiError> {
+    let Some(record) = store.key_record(key, now).await? else { return Ok(None) };
+    if record.fingerprint != fingerprint {
+        return Err(ApiError::KeyReused(
+            "this Idempotency-Key was already used with a different request body; use a new key for a new request"
+                .into(),
+        ));
+    }
+    tracing::info!(id = %record.certification_id, "idempotent replay");
+    Ok(Some(response_of(&record.response, true)))
+}
+
+/// Creates `cert` with the record of `key` (holding `response`, kept `ttl_hours`) in one
+/// transaction, or answers as the request that got the key first did.
+pub async fn create_keyed(
+    store: &Store,
+    ttl_hours: i64,
+    cert: &Certification,
+    key: &str,
+    fingerprint: String,
+    response: StoredResponse,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiError> {
+    let ttl = TimeDelta::hours(ttl_hours);
+    let record =
+        KeyRecord { fingerprint, certification_id: cert.id.clone(), response, purge_at: (now + ttl).timestamp() };
+    match store.create_keyed(cert, key, &record, now).await? {
+        KeyedCreate::Created => Ok(response_of(&record.response, false)),
+        // A concurrent request with this key won; its record is complete (it was written in
+        // the same transaction as its certification).
+        KeyedCreate::KeyTaken => match replay(store, key, &record.fingerprint, now).await? {
+            Some(r) => Ok(r),
+            None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry shortly".into())),
+        },
+    }
+}

@@ -1,0 +1,105 @@
+//! Record versions: every write adds one to `version`, the `ETag` is derived from it, and an
+//! `If-Match` becomes part of the write's own condition (never read-then-write), so of two
+//! writers holding the same tag exactly one succeeds.
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::item::n;
+use super::table::attr;
+
+/// What an `If-Match` header asks of the stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current version (the record must exist).
+    Any,
+    /// One of these versions. Tags that are not ours (or weak) never match, so they are
+    /// dropped; an empty list matches nothing.
+    Versions(Vec<u64>),
+}
+
+impl IfMatch {
+    pub fn matches(&self, version: u64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(vs) => vs.contains(&version),
+        }
+    }
+}
+
+/// The placeholder every version expression uses for the attribute.
+pub(crate) const VERSION_NAME: &str = "#ver";
+
+/// The SET clause that adds one to `version` (an item written before versions existed
+/// counts from 0), and its placeholders.
+pub(crate) fn bump() -> (&'static str, [(&'static str, AttributeValue); 2]) {
+    ("#ver = if_not_exists(#ver, :ver_zero) + :ver_one", [(":ver_zero", n(0)), (":ver_one", n(1))])
+}
+
+/// The condition that the stored version is one `m` names, and its value placeholders
+/// (`None` for `*`, whose only requirement, existence, every write already checks). Version
+/// 0 is an item without the attribute.
+pub(crate) fn condition(m: &IfMatch) -> Option<(String, Vec<(String, AttributeValue)>)> {
+    let IfMatch::Versions(versions) = m else { return None };
+    let mut alternatives = Vec::new();
+    let mut values = Vec::new();
+    if versions.contains(&0) {
+        alternatives.push(format!("attribute_not_exists({VERSION_NAME})"));
+    }
+    let listed: Vec<String> = versions
+        .iter()
+        .filter(|v| **v > 0)
+        .enumerate()
+        .map(|(i, v)| {
+            let key = format!(":im{i}");
+            values.push((key.clone(), n(v)));
+            key
+        })
+        .collect();
+    if !listed.is_empty() {
+        alternatives.push(format!("{VERSION_NAME} IN ({})", listed.join(", ")));
+    }
+    if alternatives.is_empty() {
+        // No tag of ours: a version that never exists.
+        values.push((":im_none".into(), n(-1)));
+        alternatives.push(format!("{VERSION_NAME} = :im_none"));
+    }
+    Some((format!("({})", alternatives.join(" OR ")), values))
+}
+
+/// Adds [`bump`]'s placeholders to an UpdateItem whose expression uses the clause.
+pub(crate) trait WithVersionBump {
+    fn with_version_bump(self) -> Self;
+}
+
+impl WithVersionBump for UpdateItemFluentBuilder {
+    fn with_version_bump(self) -> Self {
+        let [(zk, zv), (ok, ov)] = bump().1;
+        self.expression_attribute_names(VERSION_NAME, attr::VERSION)
+            .expression_attribute_values(zk, zv)
+            .expression_attribute_values(ok, ov)
+    }
+}
+
+/// The attribute name behind [`VERSION_NAME`].
+pub(crate) fn name() -> (&'static str, &'static str) {
+    (VERSION_NAME, attr::VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_name_exactly_the_listed_versions() {
+        assert_eq!(condition(&IfMatch::Any), None);
+        let (c, v) = condition(&IfMatch::Versions(vec![3, 7])).unwrap();
+        assert_eq!(c, "(#ver IN (:im0, :im1))");
+        assert_eq!(v, vec![(":im0".to_string(), n(3)), (":im1".to_string(), n(7))]);
+        let (c, _) = condition(&IfMatch::Versions(vec![0])).unwrap();
+        assert_eq!(c, "(attribute_not_exists(#ver))");
+        let (c, v) = condition(&IfMatch::Versions(vec![])).unwrap();
+        assert_eq!(c, "(#ver = :im_none)");
+        assert_eq!(v.len(), 1);
+        assert!(IfMatch::Any.matches(9) && !IfMatch::Versions(vec![1]).matches(2));
+    }
+}

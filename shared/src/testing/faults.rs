@@ -1,0 +1,114 @@
+//! Fault injection for what emulators never do: a DynamoDB error answered instead of
+//! sending the request (so nothing is written), for requests of one operation whose body
+//! contains a marker. The client is the real SDK client with this HTTP client underneath.
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::client::http::{
+    http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_types::body::SdkBody;
+
+/// One fault: the next `times` requests of `operation` whose body contains `marker` are
+/// answered with `status` and `body` instead of reaching the server.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub operation: &'static str,
+    pub marker: String,
+    pub times: usize,
+    pub status: u16,
+    pub body: String,
+}
+
+impl Fault {
+    /// A `TransactionCanceledException` with reason `TransactionConflict` for each of
+    /// `parts` parts, as DynamoDB answers when another transaction holds an item.
+    pub fn transaction_conflict(marker: impl Into<String>, parts: usize, times: usize) -> Self {
+        let reasons: Vec<serde_json::Value> = (0..parts)
+            .map(|_| serde_json::json!({"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}))
+            .collect();
+        let body = serde_json::json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+            "CancellationReasons": reasons,
+        });
+        Self { operation: "TransactWriteItems", marker: marker.into(), times, status: 400, body: body.to_string() }
+    }
+
+    /// A `ValidationException` (not retryable, not "unavailable"), such as DynamoDB answers
+    /// when an update would take an item past 400 KB.
+    pub fn validation(operation: &'static str, marker: impl Into<String>, times: usize) -> Self {
+        let body = serde_json::json!({
+            "__type": "com.amazon.coral.validate#ValidationException",
+            "message": "Item size to update has exceeded the maximum allowed size",
+        });
+        Self { operation, marker: marker.into(), times, status: 400, body: body.to_string() }
+    }
+}
+
+/// The faults still to inject and how many were injected.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    inner: Arc<Mutex<(Vec<Fault>, usize)>>,
+}
+
+impl Faults {
+    pub fn new(faults: Vec<Fault>) -> Self {
+        Self { inner: Arc::new(Mutex::new((faults, 0))) }
+    }
+
+    /// Requests answered by a fault so far.
+    pub fn injected(&self) -> usize {
+        self.inner.lock().map(|g| g.1).unwrap_or(0)
+    }
+
+    fn take(&self, request: &HttpRequest) -> Option<Fault> {
+        let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let body = request.body().bytes().unwrap_or_default();
+        let mut guard = self.inner.lock().ok()?;
+        let (faults, injected) = &mut *guard;
+        let fault = faults.iter_mut().find(|f| {
+            f.times > 0
+                && target.ends_with(&format!(".{}", f.operation))
+                && body.windows(f.marker.len()).any(|w| w == f.marker.as_bytes())
+        })?;
+        fault.times -= 1;
+        *injected += 1;
+        Some(fault.clone())
+    }
+
+    /// `client` with these faults in front of its requests.
+    pub fn client(&self, client: &Client) -> Client {
+        let real = aws_smithy_http_client::Builder::new().build_http();
+        let faults = self.clone();
+        let http: SharedHttpClient = http_client_fn(move |settings, components| {
+            SharedHttpConnector::new(FaultConnector {
+                faults: faults.clone(),
+                real: real.http_connector(settings, components),
+            })
+        });
+        Client::from_conf(client.config().to_builder().http_client(http).build())
+    }
+}
+
+#[derive(Debug)]
+struct FaultConnector {
+    faults: Faults,
+    real: SharedHttpConnector,
+}
+
+impl HttpConnector for FaultConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        match self.faults.take(&request) {
+            Some(fault) => {
+                let status = StatusCode::try_from(fault.status).unwrap_or(StatusCode::try_from(500).expect("500"));
+                let mut response = Response::new(status, SdkBody::from(fault.body));
+                response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
+                HttpConnectorFuture::ready(Ok(response))
+            }
+            None => self.real.call(request),
+        }
+    }
+}
