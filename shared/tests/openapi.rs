@@ -215,10 +215,23 @@ fn patterns_agree_with_the_validators() {
                                       "expires_at": "2027-01-01T00:00:00Z", "mentor_name": name});
         parse_create(body.to_string().as_bytes()).is_ok()
     };
-    for s in ["", "Lars", "tab\there", "nul\0", "del\u{7f}", "c1\u{85}", "nbsp\u{a0}", "zwj\u{200d}", "line\u{2028}"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([199, 200, 201].iter().map(|&n| long("é", n)))
+    for s in [
+        "",
+        "Lars",
+        "tab\there",
+        "nul\0",
+        "del\u{7f}",
+        "c1\u{85}",
+        "nbsp\u{a0}",
+        "zwj\u{200d}",
+        "line\u{2028}",
+        "rlo\u{202e}",
+        "lri\u{2066}",
+        "alm\u{61c}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([199, 200, 201].iter().map(|&n| long("é", n)))
     {
         let n = s.chars().count();
         assert_eq!((min..=max).contains(&n) && re.is_match(&s), create(&s), "mentor_name {s:?}");
@@ -233,6 +246,8 @@ fn patterns_agree_with_the_validators() {
         "9999-12-31T23:59:59Z",
         "0001-01-01T00:00:00Z",
         "2026-03-01T00:00:00.999999Z",
+        "2026-03-01T12:34:60Z",
+        "2026-03-01T12:34:59Z",
     ] {
         assert_eq!(re.is_match(t), parse_timestamp(t).is_ok(), "{t}");
     }
