@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(status, 200);
         assert_eq!(
             summary,
-            serde_json::json!({"expired": 1, "reminders": 1, "pages": 3, "remaining": 0, "complete": true})
+            serde_json::json!({"expired": 1, "reminders": 1, "pages": 12, "remaining": 0, "complete": true})
         );
         let (_, _, again) = call(&router, "POST").await;
         assert_eq!((again["expired"].as_u64(), again["reminders"].as_u64()), (Some(0), Some(0)));

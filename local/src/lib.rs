@@ -6,8 +6,10 @@
 //! | [`router`]  | routes from `shared::http::routes`, HTTP request → `lambda_http` request |
 //! | [`storage`] | embedded dynoxide (file or memory) or an external DynamoDB; the table |
 //! | [`server`]  | `serve`: listen, log, shut down without losing a write            |
+//! | [`maintenance`] | `migrate` (index attributes and counts for older data), `recount` |
 //! | [`expiry`]  | the expiry scan: `scan` command, `--scan-every`, `POST /_local/expiry-scan` |
 pub mod expiry;
+pub mod maintenance;
 pub mod router;
 pub mod server;
 pub mod storage;

@@ -24,16 +24,30 @@ enum Command {
     Serve(ServeArgs),
     /// Run the expiry scan once on the local data, print its summary and exit.
     Scan(local_api::expiry::ScanCommandArgs),
+    /// One-off, after upgrading from the single-partition indexes: give every certification
+    /// the index attributes this version lists by, then recount. Idempotent. Prints a report.
+    Migrate,
+    /// Rebuild every count item from the certifications; prints the drift it corrected.
+    Recount,
+}
+
+fn report(
+    r: Result<serde_json::Value, local_api::maintenance::MaintenanceError>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}", r?);
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     local_api::init_tracing();
     let cli = Cli::parse();
-    let result = match cli.command {
-        None => serve(&cli.serve, &cli.storage).await,
-        Some(Command::Serve(args)) => serve(&args, &cli.storage).await,
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        None => serve(&cli.serve, &cli.storage).await.map_err(Into::into),
+        Some(Command::Serve(args)) => serve(&args, &cli.storage).await.map_err(Into::into),
         Some(Command::Scan(args)) => local_api::expiry::scan_command(&args, &cli.storage).await.map_err(Into::into),
+        Some(Command::Migrate) => report(local_api::maintenance::migrate(&cli.storage).await),
+        Some(Command::Recount) => report(local_api::maintenance::recount(&cli.storage).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,11 +3,13 @@
 //!
 //! | file          | what lives there                                              |
 //! |---------------|---------------------------------------------------------------|
+//! | `cursor.rs`   | list cursors bound to their filters and limit; `Link` headers  |
 //! | `problem.rs`  | [`ApiError`] and its RFC 9457 problem+json mapping            |
 //! | `request.rs`  | path id, JSON body, query string and paging guards            |
 //! | `response.rs` | JSON responses; results through the one mapping               |
 //! | `views.rs`    | every JSON shape the API answers with                         |
 //! | `routes.rs`   | the seven routes and the function serving each                |
+pub mod cursor;
 pub mod problem;
 pub mod request;
 pub mod response;

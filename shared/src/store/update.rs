@@ -4,14 +4,18 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
+use super::counts::Deltas;
 use super::error::{classify, StoreError};
 use super::handle::Store;
-use super::item::{from_item, n, s, status, ts, Item};
-use super::table::{attr, ACTIVE_PK_VALUE};
+use super::item::{active_pk, from_item, n, s, sharded, sort_key, status, ts, type_status_pk, Item};
+use super::table::attr;
+use super::transact::TxOutcome;
 use crate::domain::{timestamp, Certification, CertificationPatch, RenewalEntry, Status};
 use crate::validation::FieldError;
 
@@ -97,35 +101,66 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Certification, StoreError> {
         let mut plan = UpdatePlan { renewal: patch.expires_at.is_some(), prior_expired: false };
+        // A PUT that sets status or cert_type moves the record between list partitions and
+        // counts, which needs the stored status and type: read them first (one GetItem).
+        let mut prior = None;
+        if patch.status.is_some() || patch.cert_type.is_some() {
+            let old = self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+            plan = replan(id, patch, &old)?;
+            prior = Some(old);
+        }
         for _ in 0..MAX_UPDATE_ATTEMPTS {
-            let r = self.update_request(id, patch, now, plan)?.send().await;
-            let err = match r {
-                Ok(out) => {
-                    return match out.attributes {
-                        Some(item) => from_item(item),
-                        None => Err(StoreError::Internal(format!("update of {id} returned no attributes"))),
+            let mut e = plan_expression(id, patch, now, plan)?;
+            let deltas = prior.as_ref().map(|old| partition_move(&mut e, id, patch, plan, old)).unwrap_or_default();
+            let old = if deltas.is_empty() {
+                let err = match self.update_request(id, e)?.send().await {
+                    Ok(out) => {
+                        return match out.attributes {
+                            Some(item) => from_item(item),
+                            None => Err(StoreError::Internal(format!("update of {id} returned no attributes"))),
+                        }
                     }
+                    Err(e) => e,
+                };
+                match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(cc)) => cc.item().cloned(),
+                    _ => return Err(classify(err)),
                 }
-                Err(e) => e,
-            };
-            let old = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(cc)) => cc.item().cloned(),
-                _ => return Err(classify(err)),
+            } else {
+                match self.transact(|| self.update_parts(id, &e, &deltas)).await? {
+                    // A transaction returns no attributes: read the record back (strongly).
+                    TxOutcome::Applied => {
+                        return self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))
+                    }
+                    TxOutcome::ConditionFailed { item, .. } => item,
+                }
             };
             let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
-            plan = replan(id, patch, &from_item(old)?)?;
+            let old = from_item(old)?;
+            plan = replan(id, patch, &old)?;
+            prior = Some(old);
         }
         Err(StoreError::Unavailable(format!("update of {id} kept racing concurrent writers")))
     }
 
-    fn update_request(
-        &self,
-        id: &str,
-        patch: &CertificationPatch,
-        now: DateTime<Utc>,
-        plan: UpdatePlan,
-    ) -> Result<UpdateItemFluentBuilder, StoreError> {
-        let e = plan_expression(patch, now, plan)?;
+    /// The update as a transaction: the conditional Update, then the count moves.
+    fn update_parts(&self, id: &str, e: &Expression, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(attr::ID, s(id))
+            .update_expression(e.update_expression())
+            .condition_expression(e.conditions.join(" AND "))
+            .set_expression_attribute_names(Some(e.names.clone()))
+            .set_expression_attribute_values(Some(e.values.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|err| StoreError::Internal(format!("build an update: {err}")))?;
+        let mut parts = vec![TransactWriteItem::builder().update(update).build()];
+        parts.extend(self.count_updates(deltas)?);
+        Ok(parts)
+    }
+
+    fn update_request(&self, id: &str, e: Expression) -> Result<UpdateItemFluentBuilder, StoreError> {
         let update = e.update_expression();
         Ok(self
             .client
@@ -164,9 +199,17 @@ fn replan(id: &str, patch: &CertificationPatch, old: &Certification) -> Result<U
 }
 
 /// The update and condition expressions of one attempt.
-fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: UpdatePlan) -> Result<Expression, StoreError> {
+fn plan_expression(
+    id: &str,
+    patch: &CertificationPatch,
+    now: DateTime<Utc>,
+    plan: UpdatePlan,
+) -> Result<Expression, StoreError> {
     let mut e = Expression::default();
     e.set(attr::UPDATED_AT, "now", ts(now));
+    if let Some(t) = patch.expires_at {
+        e.set(attr::EXPIRY_KEY, "expk", s(sort_key(t, id)));
+    }
     let (id, st) = (e.name(attr::ID), e.name(attr::STATUS));
     let revoked = e.value("revoked", status(Status::Revoked));
     e.condition(format!("attribute_exists({id})"));
@@ -221,13 +264,42 @@ fn plan_expression(patch: &CertificationPatch, now: DateTime<Utc>, plan: UpdateP
     }
     let new_status = patch.status.or((plan.renewal && plan.prior_expired).then_some(Status::Active));
     if let Some(new) = new_status {
+        // The index attributes that follow the status are set by `partition_move`.
         e.set(attr::STATUS, "st", status(new));
-        // Keep the sparse by-expiry index in step with the stored status.
-        if new == Status::Active {
-            e.set(attr::ACTIVE_PK, "apk", s(ACTIVE_PK_VALUE));
+    }
+    Ok(e)
+}
+
+/// With the stored record `old` known: conditions the write on its status and type (so the
+/// moves below are exact), sets the index attributes derived from status and type, and
+/// returns the count moves (empty when neither changes).
+fn partition_move(
+    e: &mut Expression,
+    id: &str,
+    patch: &CertificationPatch,
+    plan: UpdatePlan,
+    old: &Certification,
+) -> Deltas {
+    let new_status = patch.status.or((plan.renewal && plan.prior_expired).then_some(Status::Active));
+    let new_status = new_status.unwrap_or(old.status);
+    let new_type = patch.cert_type.as_deref().unwrap_or(&old.cert_type);
+    let (st, ct) = (e.name(attr::STATUS), e.name(attr::CERT_TYPE));
+    let (pst, pct) = (e.value("pst", status(old.status)), e.value("pct", s(&old.cert_type)));
+    e.condition(format!("{st} = {pst} AND {ct} = {pct}"));
+    if new_status != old.status {
+        e.set(attr::STATUS_PK, "spk", s(sharded(new_status.as_str(), id)));
+        // Keep the sparse active-by-expiry index in step with the stored status.
+        if new_status == Status::Active {
+            e.set(attr::ACTIVE_PK, "apk", s(active_pk(id)));
         } else {
             e.remove(attr::ACTIVE_PK);
         }
     }
-    Ok(e)
+    if new_type != old.cert_type {
+        e.set(attr::TYPE_PK, "tpk", s(sharded(new_type, id)));
+    }
+    if new_status != old.status || new_type != old.cert_type {
+        e.set(attr::TYPE_STATUS_PK, "tspk", s(type_status_pk(new_type, new_status, id)));
+    }
+    Deltas::moved(&old.mentor_id, (&old.cert_type, old.status), (new_type, new_status))
 }

@@ -11,6 +11,7 @@
 //! |---------------|-----------------------------------------------------------|
 //! | `mod.rs`      | [`TestDb`], fixtures, an unreachable store                |
 //! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
+//! | `faults.rs`   | [`TransactionConflicts`]: injected `TransactionConflict`  |
 //! | `requests.rs` | [`ApiRequest`] and the response assertions                |
 use std::sync::Arc;
 
@@ -23,9 +24,11 @@ use crate::embedded::{self, Engine};
 use crate::store::{table, Store};
 
 pub mod counter;
+pub mod faults;
 pub mod requests;
 
 pub use counter::{Counts, RequestCounter};
+pub use faults::TransactionConflicts;
 pub use requests::{assert_event_route, assert_json, assert_problem, assert_unavailable, error_fields, ApiRequest};
 
 pub const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
@@ -68,6 +71,15 @@ impl TestDb {
 
     pub fn store(&self) -> Store {
         Store::new(self.client.clone(), self.table.clone())
+    }
+
+    /// A store on this table whose client also runs `interceptor` (fault injection).
+    pub fn store_with(
+        &self,
+        interceptor: impl aws_smithy_runtime_api::client::interceptors::Intercept + 'static,
+    ) -> Store {
+        let config = self.client.config().to_builder().interceptor(interceptor).build();
+        Store::new(Client::from_conf(config), self.table.clone())
     }
 
     /// An [`App`] on this table with a clock stopped at `now` (RFC 3339).
