@@ -115,11 +115,7 @@ impl Fields {
     }
 
     fn finish(self) -> Result<(), ValidationError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationError::Fields(self.errors))
-        }
+        ValidationError::unless_any(self.errors)
     }
 }
 

@@ -23,3 +23,15 @@ pub enum ValidationError {
     #[error("malformed request: {0}")]
     Malformed(String),
 }
+
+impl ValidationError {
+    /// `Ok` when nothing was reported, else every reported field: how a parse that collects
+    /// errors (a body, a query string) finishes.
+    pub fn unless_any(errors: Vec<FieldError>) -> Result<(), ValidationError> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError::Fields(errors))
+        }
+    }
+}

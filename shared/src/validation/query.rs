@@ -69,11 +69,7 @@ impl Query {
     }
 
     pub fn finish(self) -> Result<(), ValidationError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationError::Fields(self.errors))
-        }
+        ValidationError::unless_any(self.errors)
     }
 }
 
