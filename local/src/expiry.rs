@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(status, 200);
         assert_eq!(
             summary,
-            serde_json::json!({"expired": 1, "reminders": 1, "pages": 3, "remaining": 0, "complete": true,
+            serde_json::json!({"expired": 1, "reminders": 1, "pages": 12, "remaining": 0, "complete": true,
                                "publish_failures": 0, "skipped": 0, "failed": 0})
         );
         let (_, _, again) = call(&router, "POST").await;

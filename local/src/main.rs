@@ -27,6 +27,18 @@ enum Command {
     /// Serve only the DynamoDB engine (with the table) on a loopback port, for the
     /// Lambda binaries run by `cargo lambda watch` or `sam local`; the first line names it.
     Engine(local_api::engine::EngineArgs),
+    /// One-off, after upgrading from the single-partition indexes: give every certification
+    /// the index attributes this version lists by, then recount. Idempotent. Prints a report.
+    Migrate,
+    /// Rebuild every count item from the certifications; prints the drift it corrected.
+    Recount,
+}
+
+fn report(
+    r: Result<serde_json::Value, local_api::maintenance::MaintenanceError>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}", r?);
+    Ok(())
 }
 
 #[tokio::main]
@@ -35,11 +47,13 @@ async fn main() -> ExitCode {
     // for every conditional-check failure) stay below the server's one line per request.
     shared::telemetry::init_tracing("dynoxide=error");
     let cli = Cli::parse();
-    let result = match cli.command {
-        None => serve(&cli.serve, &cli.storage).await,
-        Some(Command::Serve(args)) => serve(&args, &cli.storage).await,
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        None => serve(&cli.serve, &cli.storage).await.map_err(Into::into),
+        Some(Command::Serve(args)) => serve(&args, &cli.storage).await.map_err(Into::into),
         Some(Command::Scan(args)) => local_api::expiry::scan_command(&args, &cli.storage).await.map_err(Into::into),
         Some(Command::Engine(args)) => local_api::engine::engine(&args, &cli.storage).await.map_err(Into::into),
+        Some(Command::Migrate) => report(local_api::maintenance::migrate(&cli.storage).await),
+        Some(Command::Recount) => report(local_api::maintenance::recount(&cli.storage).await),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -463,7 +463,7 @@ async fn scenario(api: &Api) {
     let expiring = api.ok(&format!("{API}/expiring?days=30")).await;
     assert_eq!(ids(&expiring), [a_id.clone(), d_id.clone()]);
     assert_eq!(expiring["data"][1]["mentor_name"], "Lars Eriksen");
-    assert_eq!(expiring["pagination"], json!({"page": 1, "limit": 20, "total": 2}));
+    assert_eq!(expiring["pagination"], json!({"page": 1, "limit": 20, "total": 2, "next_cursor": null}));
 
     // Renew A: a later expiry counts once and leaves the expiring list.
     let renewed_to = ts(now + TimeDelta::days(375));
@@ -508,6 +508,9 @@ async fn scenario(api: &Api) {
     let mut paged = Vec::new();
     for page in 1..=3 {
         let p = api.ok(&format!("{API}?limit=2&page={page}")).await;
+        let mut p = p;
+        let next = p["pagination"].as_object_mut().unwrap().remove("next_cursor").unwrap();
+        assert_eq!(next.is_string(), page < 3, "next_cursor on page {page}: {next}");
         assert_eq!(p["pagination"], json!({"page": page, "limit": 2, "total": 5}));
         paged.extend(ids(&p));
     }

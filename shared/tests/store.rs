@@ -117,7 +117,11 @@ async fn a_renewal_turns_expired_back_to_active_but_keeps_a_suspension() {
     assert_eq!(renewed.status, Status::Active);
     assert_eq!(renewed.renewal_count, 1);
     // Back in the expiring index: it shows up in a window that covers its new expiry.
-    let page = db.store().expiring(t("2027-09-15T00:00:00Z"), 30, PageRequest { page: 1, limit: 20 }).await.unwrap();
+    let page = db
+        .store()
+        .expiring(t("2027-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None })
+        .await
+        .unwrap();
     assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [c.id.as_str()]);
 
     let suspend = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
@@ -125,7 +129,11 @@ async fn a_renewal_turns_expired_back_to_active_but_keeps_a_suspension() {
     let renewed = db.store().update(&c.id, &renew_to("2028-10-01T00:00:00Z"), after_expiry).await.unwrap();
     assert_eq!((renewed.status, renewed.renewal_count), (Status::Suspended, 2));
     // Suspended items are not in the active index.
-    let page = db.store().expiring(t("2028-09-15T00:00:00Z"), 30, PageRequest { page: 1, limit: 20 }).await.unwrap();
+    let page = db
+        .store()
+        .expiring(t("2028-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None })
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
 }
 
@@ -229,7 +237,7 @@ async fn delete_returns_the_record_and_unknown_ids_are_not_found() {
 }
 
 fn page(page: u32, limit: u32) -> PageRequest {
-    PageRequest { page, limit }
+    PageRequest { page, limit, after: None }
 }
 
 fn ids(items: &[Certification]) -> Vec<&str> {
@@ -264,16 +272,16 @@ async fn list_is_newest_first_with_page_limit_and_total() {
     seed_list(&db).await;
     let now = t(NOW);
     let all = ListFilter::default();
-    let p1 = db.store().list(&all, now, page(1, 5)).await.unwrap();
+    let p1 = db.store().list(&all, now, &page(1, 5)).await.unwrap();
     assert_eq!(ids(&p1.items), ["cert-c11", "cert-c10", "cert-c09", "cert-c08", "cert-c07"]);
     assert_eq!(p1.total, 12);
-    let p2 = db.store().list(&all, now, page(2, 5)).await.unwrap();
+    let p2 = db.store().list(&all, now, &page(2, 5)).await.unwrap();
     assert_eq!(ids(&p2.items), ["cert-c06", "cert-c05", "cert-c04", "cert-c03", "cert-c02"]);
-    let p3 = db.store().list(&all, now, page(3, 5)).await.unwrap();
+    let p3 = db.store().list(&all, now, &page(3, 5)).await.unwrap();
     assert_eq!((ids(&p3.items), p3.total), (vec!["cert-c01", "cert-c00"], 12));
-    let past = db.store().list(&all, now, page(4, 5)).await.unwrap();
+    let past = db.store().list(&all, now, &page(4, 5)).await.unwrap();
     assert_eq!((past.items.len(), past.total), (0, 12));
-    let whole = db.store().list(&all, now, page(1, 100)).await.unwrap();
+    let whole = db.store().list(&all, now, &page(1, 100)).await.unwrap();
     assert_eq!(whole.items.len(), 12);
 }
 
@@ -284,7 +292,7 @@ async fn list_filters_by_mentor_type_and_effective_status() {
     let now = t(NOW);
     let list = |f: ListFilter| {
         let store = db.store();
-        async move { store.list(&f, now, page(1, 100)).await.unwrap() }
+        async move { store.list(&f, now, &page(1, 100)).await.unwrap() }
     };
 
     let a = list(ListFilter { mentor_id: Some("mentor-a".into()), ..Default::default() }).await;
@@ -322,7 +330,7 @@ async fn list_filters_by_mentor_type_and_effective_status() {
     // Filtered pages: page 2 of the active ones, size 4.
     let p2 = db
         .store()
-        .list(&ListFilter { status: Some(Status::Active), ..Default::default() }, now, page(2, 4))
+        .list(&ListFilter { status: Some(Status::Active), ..Default::default() }, now, &page(2, 4))
         .await
         .unwrap();
     assert_eq!((ids(&p2.items), p2.total), (vec!["cert-c07", "cert-c06", "cert-c02", "cert-c01"], 9));
@@ -340,14 +348,14 @@ async fn ties_on_the_sort_key_are_ordered_by_id_across_page_boundaries() {
     let f = ListFilter::default();
     let mut seen = Vec::new();
     for p in 1..=3 {
-        let got = db.store().list(&f, t(NOW), page(p, 3)).await.unwrap();
+        let got = db.store().list(&f, t(NOW), &page(p, 3)).await.unwrap();
         assert_eq!(got.total, 7);
         seen.extend(got.items.into_iter().map(|c| c.id));
     }
     assert_eq!(seen, ["cert-t6", "cert-t5", "cert-t4", "cert-t3", "cert-t2", "cert-t1", "cert-t0"]);
     let mut seen = Vec::new();
     for p in 1..=3 {
-        let got = db.store().expiring(t(NOW), 30, page(p, 3)).await.unwrap();
+        let got = db.store().expiring(t(NOW), 30, &page(p, 3)).await.unwrap();
         assert_eq!(got.total, 7);
         seen.extend(got.items.into_iter().map(|c| c.id));
     }
@@ -376,18 +384,18 @@ async fn expiring_window_boundaries_are_now_exclusive_and_now_plus_days_inclusiv
     let p = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
     db.store().update("cert-suspended", &p, t(now)).await.unwrap();
 
-    let got = db.store().expiring(t(now), 30, page(1, 100)).await.unwrap();
+    let got = db.store().expiring(t(now), 30, &page(1, 100)).await.unwrap();
     assert_eq!(ids(&got.items), ["cert-one-second-after-now", "cert-mid-window", "cert-at-window-end"]);
     assert_eq!(got.total, 3);
     let listed: Vec<_> = cases.iter().filter(|c| c.2).map(|c| c.0).collect();
     assert!(listed.iter().all(|id| ids(&got.items).contains(id)));
     // One day: only the item one second after now.
-    let got = db.store().expiring(t(now), 1, page(1, 100)).await.unwrap();
+    let got = db.store().expiring(t(now), 1, &page(1, 100)).await.unwrap();
     assert_eq!(ids(&got.items), ["cert-one-second-after-now"]);
 }
 
 #[tokio::test]
-async fn single_item_operations_make_one_request_each() {
+async fn single_item_operations_make_a_constant_few_requests() {
     let db = TestDb::start().await;
     let store = db.store();
     let c = Certification::new(
@@ -397,20 +405,26 @@ async fn single_item_operations_make_one_request_each() {
     );
     let (r, n) = db.counter.measure(store.create(&c)).await;
     r.unwrap();
-    assert_eq!((n.total(), n.of("PutItem")), (1, 1));
+    // The Put and its count updates: one transaction.
+    assert_eq!((n.total(), n.of("TransactWriteItems")), (1, 1));
     let (r, n) = db.counter.measure(store.get(&c.id)).await;
     r.unwrap();
     assert_eq!((n.total(), n.of("GetItem")), (1, 1));
     let (r, n) = db.counter.measure(store.update(&c.id, &renew_to("2028-01-01T00:00:00Z"), t(NOW))).await;
     r.unwrap();
     assert_eq!((n.total(), n.of("UpdateItem")), (1, 1));
-    let plain = CertificationPatch { cert_type: Some("level_2".into()), ..Default::default() };
+    let plain = CertificationPatch { mentor_name: Some(Some("Ada".into())), ..Default::default() };
     let (r, n) = db.counter.measure(store.update(&c.id, &plain, t(NOW))).await;
     r.unwrap();
     assert_eq!((n.total(), n.of("UpdateItem")), (1, 1));
+    // A type change moves counts: read, one transaction, read back.
+    let moved = CertificationPatch { cert_type: Some("level_2".into()), ..Default::default() };
+    let (r, n) = db.counter.measure(store.update(&c.id, &moved, t(NOW))).await;
+    assert_eq!(r.unwrap().cert_type, "level_2");
+    assert_eq!((n.total(), n.of("GetItem"), n.of("TransactWriteItems")), (3, 2, 1));
     let (r, n) = db.counter.measure(store.delete(&c.id)).await;
     r.unwrap();
-    assert_eq!((n.total(), n.of("DeleteItem")), (1, 1));
+    assert_eq!((n.total(), n.of("GetItem"), n.of("TransactWriteItems")), (2, 1, 1));
 }
 
 #[tokio::test]
@@ -428,17 +442,18 @@ async fn the_expiring_query_reads_only_its_window() {
         let n = NewCertification { expires_at: expires, ..new_cert("m", "level_1", "2020-01-01T00:00:00Z", NOW) };
         store.create(&Certification::new(format!("cert-e{i:02}"), n, now)).await.unwrap();
     }
-    // The whole window fits one page: one Query, reading the six items and nothing else.
-    let (r, n) = db.counter.measure(store.expiring(now, 30, page(1, 20))).await;
+    // The whole window fits one page: one Query per shard, reading the six items only.
+    let (r, n) = db.counter.measure(store.expiring(now, 30, &page(1, 20))).await;
     let got = r.unwrap();
     assert_eq!((got.items.len(), got.total), (6, 6));
-    assert_eq!((n.total(), n.of("Query"), n.query_scanned), (1, 1, 6));
-    // A page inside a larger window: the page read plus a COUNT of the window.
-    let (r, n) = db.counter.measure(store.expiring(now, 30, page(1, 2))).await;
+    assert_eq!((n.total(), n.of("Query"), n.query_scanned), (4, 4, 6));
+    // A page inside a larger window: the page read (a share of it per shard, refilled at
+    // most once) plus a COUNT of the window per shard.
+    let (r, n) = db.counter.measure(store.expiring(now, 30, &page(1, 2))).await;
     let got = r.unwrap();
     assert_eq!((ids(&got.items), got.total), (vec!["cert-e50", "cert-e51"], 6));
-    assert_eq!(n.of("Query"), 2);
-    assert!(n.query_scanned <= 3 + 6, "read {} items", n.query_scanned);
+    assert!((8..=12).contains(&n.of("Query")), "{n:?}");
+    assert!(n.query_scanned <= 6 + 6, "read {} items", n.query_scanned);
 }
 
 #[tokio::test]
@@ -452,23 +467,41 @@ async fn the_expiry_scan_query_returns_stored_active_items_due_now() {
         let n = new_cert("m", "level_1", "2020-01-01T00:00:00Z", expires);
         store.create(&Certification::new(id.into(), n, now)).await.unwrap();
     }
-    let (due, next) = store.due_for_expiry(now, 100, None).await.unwrap();
+    let (due, pages) = due_all(&store, now, 100).await;
     assert_eq!(ids(&due), ["cert-due-1", "cert-due-2"]);
-    assert!(next.is_none());
-    // Paged one at a time.
-    let (first, next) = store.due_for_expiry(now, 1, None).await.unwrap();
-    assert_eq!(ids(&first), ["cert-due-1"]);
-    let (second, _) = store.due_for_expiry(now, 1, next).await.unwrap();
-    assert_eq!(ids(&second), ["cert-due-2"]);
+    // One page per shard of the index.
+    assert_eq!(pages, 4);
+    // Paged one at a time: no page holds more, nothing is lost.
+    let (one_by_one, pages) = due_all(&store, now, 1).await;
+    assert_eq!(ids(&one_by_one), ["cert-due-1", "cert-due-2"]);
+    assert!(pages >= 5, "{pages} pages");
     // Once flipped it leaves the index; a stale read (wrong expires_at) does not flip.
     assert!(store.mark_expired(&due[0], now).await.unwrap());
     let mut stale = due[1].clone();
     stale.expires_at = t("2026-01-01T00:00:00Z");
     assert!(!store.mark_expired(&stale, now).await.unwrap());
-    let (due, _) = store.due_for_expiry(now, 100, None).await.unwrap();
+    let (due, _) = due_all(&store, now, 100).await;
     assert_eq!(ids(&due), ["cert-due-2"]);
     let flipped = store.get("cert-due-1").await.unwrap().unwrap();
     assert_eq!((flipped.status, flipped.updated_at), (Status::Expired, now));
+}
+
+/// Every page of the expiry scan's due query (across the index's shards), by id, and how
+/// many pages that took.
+async fn due_all(store: &shared::Store, now: DateTime<Utc>, page_size: i32) -> (Vec<Certification>, usize) {
+    let (mut out, mut start, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let (items, next) = store.due_for_expiry(now, page_size, start).await.unwrap();
+        pages += 1;
+        assert!(items.len() <= page_size as usize);
+        out.extend(items);
+        match next {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    (out, pages)
 }
 
 #[tokio::test]
@@ -477,7 +510,8 @@ async fn a_malformed_item_is_an_error_not_a_panic() {
     let db = TestDb::start().await;
     let item = [
         ("id", V::S("cert-bad".into())),
-        ("kind", V::S("certification".into())),
+        ("all_pk", V::S(format!("all#{}", shared::store::table::list_shard("cert-bad")))),
+        ("created_key", V::S("2026-01-01T00:00:00Z#cert-bad".into())),
         ("mentor_id", V::S("m".into())),
         ("created_at", V::S("not a date".into())),
         ("status", V::S("dormant".into())),
@@ -496,15 +530,15 @@ async fn a_malformed_item_is_an_error_not_a_panic() {
         .update_item()
         .table_name(&db.table)
         .key("id", V::S("cert-bad".into()))
-        .update_expression("SET active_pk = :a, expires_at = :e")
-        .expression_attribute_values(":a", V::S("active".into()))
+        .update_expression("SET active_pk = :a, expires_at = :e, expiry_key = :e")
+        .expression_attribute_values(":a", V::S(format!("active#{}", shared::store::table::list_shard("cert-bad"))))
         .expression_attribute_values(":e", V::S("2026-01-01T00:00:00Z".into()))
         .send()
         .await
         .unwrap();
-    let (items, _) = db.store().due_for_expiry(t("2026-12-01T00:00:00Z"), 100, None).await.unwrap();
+    let (items, _) = due_all(&db.store(), t("2026-12-01T00:00:00Z"), 100).await;
     assert_eq!(ids(&items), [due.id.as_str()]);
-    assert!(matches!(db.store().list(&ListFilter::default(), t(NOW), page(1, 20)).await, Err(StoreError::Corrupt(_))));
+    assert!(matches!(db.store().list(&ListFilter::default(), t(NOW), &page(1, 20)).await, Err(StoreError::Corrupt(_))));
     let renewal = db.store().update("cert-bad", &renew_to("2030-01-01T00:00:00Z"), t(NOW)).await;
     assert!(matches!(renewal, Err(StoreError::Corrupt(_))), "{renewal:?}");
     assert!(matches!(db.store().delete("cert-bad").await, Err(StoreError::Corrupt(_))));

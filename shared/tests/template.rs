@@ -312,7 +312,7 @@ fn functions_get_only_the_dynamodb_access_they_use() {
     let t = template();
     let (table, _) = resources_of(&t, "AWS::DynamoDB::Table").next().expect("a table");
     let index_names: BTreeSet<&str> = INDEXES.iter().map(|i| i.name).collect();
-    let reads = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"];
+    let reads = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"];
     for (bin, f) in functions(&t) {
         let grants = dynamodb_grants(table, f);
         assert!(!grants.is_empty(), "{bin}: no DynamoDB access");

@@ -25,7 +25,11 @@ fn keyed(key: &str, body: &Value) -> lambda_http::Request {
 }
 
 async fn stored(db: &TestDb) -> u64 {
-    db.store().list(&ListFilter::default(), at(NOW), PageRequest { page: 1, limit: 100 }).await.unwrap().total
+    db.store()
+        .list(&ListFilter::default(), at(NOW), &PageRequest { page: 1, limit: 100, after: None })
+        .await
+        .unwrap()
+        .total
 }
 
 fn header<'a>(r: &'a lambda_http::Response<lambda_http::Body>, name: &str) -> Option<&'a str> {

@@ -96,7 +96,7 @@ async fn one_item_s_failed_record_is_counted_and_the_scan_goes_on() {
     }
     let events = Events::new();
     // The flip of cert-big fails as an item at the size limit would (ValidationException).
-    let faults = Faults::new(vec![Fault::validation("UpdateItem", "cert-big", 1)]);
+    let faults = Faults::new(vec![Fault::validation("TransactWriteItems", "cert-big", 1)]);
     let summary = scan(&db.store_with(&faults), &events, "2026-03-26T10:00:00Z").await;
     assert_eq!((summary.expired, summary.failed, summary.complete), (2, 1, true), "{summary:?}");
     assert_eq!(db.store().get("cert-big").await.unwrap().unwrap().status, Status::Active);

@@ -1,14 +1,15 @@
 //! `GET /api/v1/certifications`: filtered by `mentor_id`, `cert_type` and effective
-//! `status`, newest first, one page plus the total.
-use lambda_http::http::StatusCode;
+//! `status`, newest first, one page plus the total and the next page's cursor.
 use lambda_http::{Body, Request, Response};
-use shared::http::views::{CertificationView, PageBody, Pagination};
-use shared::http::{json, page_request, query, respond};
+use shared::http::cursor::page_response;
+use shared::http::views::CertificationView;
+use shared::http::{page_request, query, respond};
 use shared::store::ListFilter;
 use shared::validation::{is_cert_type, is_mentor_id, CERT_TYPE_RULE, MENTOR_ID_RULE};
 use shared::{ApiError, App};
 
-const PARAMS: &[&str] = &["mentor_id", "cert_type", "status", "page", "limit"];
+const PATH: &str = "/api/v1/certifications";
+const PARAMS: &[&str] = &["mentor_id", "cert_type", "status", "page", "limit", "cursor"];
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     respond(list(app, &req).await)
@@ -21,13 +22,19 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         cert_type: q.string("cert_type", is_cert_type, CERT_TYPE_RULE),
         status: q.status("status"),
     };
-    let page = page_request(&mut q);
+    let mut params: Vec<(&str, String)> = Vec::new();
+    params.extend(filter.mentor_id.clone().map(|v| ("mentor_id", v)));
+    params.extend(filter.cert_type.clone().map(|v| ("cert_type", v)));
+    params.extend(filter.status.map(|v| ("status", v.as_str().to_owned())));
+    // A cursor is bound to these filters and the limit.
+    let filters: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let scope = |limit: u32| format!("{PATH}|{}|limit={limit}", filters.join("|"));
+    let page = page_request(&mut q, scope);
     q.finish()?;
     let now = app.clock.now();
-    let found = app.store.list(&filter, now, page).await?;
-    let body = PageBody {
-        data: found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect(),
-        pagination: Pagination { page: page.page, limit: page.limit, total: found.total },
-    };
-    Ok(json(StatusCode::OK, &body))
+    let found = app.store.list(&filter, now, &page).await?;
+    let data = found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect();
+    params.push(("limit", page.limit.to_string()));
+    let scope = scope(page.limit);
+    Ok(page_response(PATH, &scope, params, data, (page.page, page.limit, found.total), found.next))
 }

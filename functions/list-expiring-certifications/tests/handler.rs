@@ -65,7 +65,7 @@ async fn the_sample_event_returns_the_window_soonest_first() {
 
     let body = assert_json(&r, 200);
     assert_eq!(ids(&body), IN_WINDOW);
-    assert_eq!(body["pagination"], json!({"page": 1, "limit": 20, "total": 6}));
+    assert_eq!(body["pagination"], json!({"page": 1, "limit": 20, "total": 6, "next_cursor": null}));
     let days: Vec<i64> =
         body["data"].as_array().unwrap().iter().map(|c| c["days_until_expiry"].as_i64().unwrap()).collect();
     assert_eq!(days, [0, 1, 15, 25, 25, 30]);
@@ -117,7 +117,7 @@ async fn pages_split_the_window_and_a_page_past_the_end_is_empty() {
         assert_eq!(ids(&body), want, "{query}");
     }
     let body = assert_json(&handle(&app, get("limit=4&page=3")).await, 200);
-    assert_eq!(body["pagination"], json!({"page": 3, "limit": 4, "total": 6}));
+    assert_eq!(body["pagination"], json!({"page": 3, "limit": 4, "total": 6, "next_cursor": null}));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //!
 //! | file          | what lives there                                              |
 //! |---------------|---------------------------------------------------------------|
+//! | `cursor.rs`   | list cursors bound to their filters and limit; `Link` headers  |
 //! | `problem.rs`  | [`ApiError`] and its RFC 9457 problem+json mapping            |
 //! | `request.rs`  | path id, JSON body, query string and paging guards            |
 //! | `response.rs` | JSON responses; results through the one mapping               |
@@ -11,6 +12,7 @@
 //! | `etag.rs`     | `ETag` from the record version; `If-Match` parsed             |
 //! | `idempotency.rs` | `Idempotency-Key`: fingerprint, keyed create, replay       |
 //! | `location.rs` | `Location` with the API Gateway stage prefix                  |
+pub mod cursor;
 pub mod etag;
 pub mod idempotency;
 pub mod location;

@@ -3,8 +3,9 @@
 use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 
+use super::cursor;
 use super::problem::ApiError;
-use crate::store::PageRequest;
+use crate::store::{PageRequest, MAX_OFFSET};
 use crate::validation::{is_valid_path_id, Query, MAX_BODY_BYTES};
 
 /// The `{id}` path parameter. An id that cannot exist answers 404, as an unknown one does.
@@ -44,7 +45,35 @@ pub const MAX_LIMIT: u32 = 100;
 /// Keeps `(page - 1) * limit` far from overflow and from absurd offsets.
 pub const MAX_PAGE: u32 = 1_000_000;
 
-/// `page` (from 1, default 1) and `limit` (1 to 100, default 20).
-pub fn page_request(q: &mut Query) -> PageRequest {
-    PageRequest { page: q.int("page", 1..=MAX_PAGE, 1), limit: q.int("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT) }
+/// `page` (from 1, default 1, while `(page − 1) × limit` < 10,000), `limit` (1 to 100,
+/// default 20) and `cursor` (instead of `page`; only with the filters and limit it was
+/// issued for, which `scope` names given the limit: see [`cursor`]).
+pub fn page_request(q: &mut Query, scope: impl FnOnce(u32) -> String) -> PageRequest {
+    let limit = q.int("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
+    let page = q.int("page", 1..=MAX_PAGE, 1);
+    let first = PageRequest { page: 1, limit, after: None };
+    if let Some(raw) = q.text("cursor") {
+        if q.has("page") {
+            q.reject("cursor", "cannot be combined with page: a cursor knows its page");
+            return first;
+        }
+        return match cursor::decode(&scope(limit), &raw) {
+            Ok(c) => PageRequest { page: c.page, limit, after: Some(c.after) },
+            Err(message) => {
+                q.reject("cursor", message);
+                first
+            }
+        };
+    }
+    let request = PageRequest { page, limit, after: None };
+    if request.offset() >= MAX_OFFSET {
+        q.reject(
+            "page",
+            format!(
+                "reaches past the first {MAX_OFFSET} items ((page - 1) × limit); follow pagination.next_cursor instead"
+            ),
+        );
+        return first;
+    }
+    request
 }

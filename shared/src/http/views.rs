@@ -78,11 +78,13 @@ impl CertificationView {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pagination {
     pub page: u32,
     pub limit: u32,
     pub total: u64,
+    /// Opens the next page (`?cursor=`); `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `{data, pagination}` for both list endpoints.

@@ -33,6 +33,8 @@ const RETRYABLE_CODES: &[&str] = &[
     "ThrottlingException",
     "InternalServerError",
     "ServiceUnavailable",
+    // A single-item write that met a transaction in progress on the same item (a count item).
+    "TransactionConflictException",
 ];
 
 const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailedException";

@@ -1,19 +1,22 @@
 //! What the scheduled expiry scan (`functions/expiry-scan`) needs from the store: the due
-//! items and the reminder windows on the sparse `by-expiry` index, the conditional flip to
+//! items and the reminder windows on the sparse `active-by-expiry` index (`store::by_expiry`), the conditional flip to
 //! `expired`, and the atomic record of a reminder on the item.
 //!
 //! Reminder state is one number per item, `reminded_days`: the tightest threshold already
 //! announced in the current expiry cycle. A renewal removes it (see `Store::update`), which
 //! starts a new cycle.
-use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
 use tracing::instrument;
 
+use super::by_expiry::{continue_after, expiry_from, expiry_through, resume_at};
+use super::counts::Deltas;
 use super::error::{classify, unless_condition_failed, StoreError};
 use super::handle::Store;
-use super::item::{from_item, n, s, status, ts, Item};
-use super::table::{attr, ACTIVE_PK_VALUE, BY_EXPIRY};
-use super::version::{self, WithVersionBump};
+use super::item::{from_item, n, s, sharded, status, ts, type_status_pk, Item};
+use super::table::attr;
+use super::transact::Transacted;
+use super::version::{self, VERSION_NAME};
 use crate::domain::{Certification, Status};
 
 /// The items of one page the expiry scan reads. An item that does not decode is logged
@@ -67,9 +70,10 @@ impl ReminderBand {
 }
 
 impl Store {
-    /// Stored-`active` certifications with `expires_at <= now`, oldest expiry first, one
-    /// DynamoDB page at a time (`start` is the previous page's `LastEvaluatedKey`). This is
-    /// what the expiry scan reads: it grows with the due items, not with the table.
+    /// Stored-`active` certifications with `expires_at <= now`, oldest expiry first within
+    /// each of the index's shards, one DynamoDB page at a time (`start` is the previous
+    /// page's continuation). This is what the expiry scan reads: it grows with the due
+    /// items, not with the table.
     #[instrument(skip(self, now, start))]
     pub async fn due_for_expiry(
         &self,
@@ -77,55 +81,65 @@ impl Store {
         page_size: i32,
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
+        let (shard, start) = resume_at(start);
         let out = self
-            .active_by_expiry("#exp <= :now")
-            .expression_attribute_values(":now", ts(now.trunc_subsecs(0)))
+            .active_by_expiry(shard, "#exp < :now")
+            .expression_attribute_values(":now", expiry_through(now.trunc_subsecs(0)))
             .set_exclusive_start_key(start)
             .limit(page_size)
             .send()
             .await
             .map_err(classify)?;
-        Ok((decode_scan_page(out.items), out.last_evaluated_key))
-    }
-
-    /// A Query on the stored-`active` partition of the sparse `by-expiry` index, with
-    /// `range_condition` on `#exp` (`expires_at`) added to the key condition. The expiry scan's
-    /// due and reminder pages both read through this.
-    pub(crate) fn active_by_expiry(&self, range_condition: &str) -> QueryFluentBuilder {
-        self.client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_EXPIRY.name)
-            .key_condition_expression(format!("#pk = :pk AND {range_condition}"))
-            .expression_attribute_names("#pk", attr::ACTIVE_PK)
-            .expression_attribute_names("#exp", attr::EXPIRES_AT)
-            .expression_attribute_values(":pk", s(ACTIVE_PK_VALUE))
+        let next = continue_after(shard, &out);
+        Ok((decode_scan_page(out.items), next))
     }
 
     /// Flips one certification to `expired`, on condition that it is still stored
-    /// `active` with the `expires_at` the scan read: a renewal racing the scan wins.
-    /// Returns `false` when the condition failed (renewed, changed or deleted meanwhile).
+    /// `active` with the `expires_at` and `cert_type` the scan read (a renewal racing the
+    /// scan wins), in one transaction with its count moves. Returns `false` when the
+    /// condition failed (renewed, changed or deleted meanwhile).
     #[instrument(skip(self, c, now), fields(id = %c.id))]
     pub async fn mark_expired(&self, c: &Certification, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let r = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(attr::ID, s(&c.id))
-            .update_expression(format!("SET #st = :expired, #upd = :now, {} REMOVE #apk", version::bump().0))
-            .condition_expression("#st = :active AND #exp = :seen")
-            .expression_attribute_names("#st", attr::STATUS)
-            .expression_attribute_names("#upd", attr::UPDATED_AT)
-            .expression_attribute_names("#apk", attr::ACTIVE_PK)
-            .expression_attribute_names("#exp", attr::EXPIRES_AT)
-            .expression_attribute_values(":expired", status(Status::Expired))
-            .expression_attribute_values(":active", status(Status::Active))
-            .expression_attribute_values(":now", ts(now))
-            .expression_attribute_values(":seen", ts(c.expires_at))
-            .with_version_bump()
-            .send()
-            .await;
-        Ok(unless_condition_failed(r)?.is_some())
+        let deltas = Deltas::moved(&c.mentor_id, (&c.cert_type, Status::Active), (&c.cert_type, Status::Expired));
+        let parts = || {
+            let (bump, bump_values) = version::bump();
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .key(attr::ID, s(&c.id))
+                .update_expression(format!(
+                    "SET #st = :expired, #upd = :now, #spk = :spk, #tspk = :tspk, {bump} REMOVE #apk"
+                ))
+                .condition_expression("#st = :active AND #exp = :seen AND #ct = :ct")
+                .expression_attribute_names("#st", attr::STATUS)
+                .expression_attribute_names("#upd", attr::UPDATED_AT)
+                .expression_attribute_names("#apk", attr::ACTIVE_PK)
+                .expression_attribute_names("#spk", attr::STATUS_PK)
+                .expression_attribute_names("#tspk", attr::TYPE_STATUS_PK)
+                .expression_attribute_names("#exp", attr::EXPIRES_AT)
+                .expression_attribute_names("#ct", attr::CERT_TYPE)
+                .expression_attribute_names(VERSION_NAME, attr::VERSION)
+                .expression_attribute_values(":expired", status(Status::Expired))
+                .expression_attribute_values(":active", status(Status::Active))
+                .expression_attribute_values(":now", ts(now))
+                .expression_attribute_values(":seen", ts(c.expires_at))
+                .expression_attribute_values(":ct", s(&c.cert_type))
+                .expression_attribute_values(":spk", s(sharded(Status::Expired.as_str(), &c.id)))
+                .expression_attribute_values(":tspk", s(type_status_pk(&c.cert_type, Status::Expired, &c.id)));
+            for (k, v) in bump_values {
+                update = update.expression_attribute_values(k, v);
+            }
+            let update = update.build().map_err(|e| StoreError::Internal(format!("build the expiry flip: {e}")))?;
+            let mut parts: Vec<TransactWriteItem> = vec![TransactWriteItem::builder().update(update).build()];
+            parts.extend(self.count_updates(&deltas)?);
+            Ok(parts)
+        };
+        match self.transact(parts).await? {
+            Transacted::Applied => Ok(true),
+            outcome if outcome.condition_failed(0) => Ok(false),
+            Transacted::Cancelled(parts) => {
+                Err(StoreError::Internal(format!("expiry of {} cancelled: {parts:?}", c.id)))
+            }
+        }
     }
 
     /// One DynamoDB page of `band` (`start` is the previous page's `LastEvaluatedKey`):
@@ -140,20 +154,21 @@ impl Store {
         page_size: i32,
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
+        let (shard, start) = resume_at(start);
         let out = self
-            .active_by_expiry("#exp BETWEEN :from AND :to")
+            .active_by_expiry(shard, "#exp BETWEEN :from AND :to")
             .filter_expression("attribute_not_exists(#rd) OR #rd > :t")
             .expression_attribute_names("#rd", attr::REMINDED_DAYS)
-            .expression_attribute_values(":from", ts(band.from))
-            .expression_attribute_values(":to", ts(band.to))
+            .expression_attribute_values(":from", expiry_from(band.from))
+            .expression_attribute_values(":to", expiry_through(band.to))
             .expression_attribute_values(":t", n(band.threshold_days))
             .set_exclusive_start_key(start)
             .limit(page_size)
             .send()
             .await
             .map_err(classify)?;
-        let items = decode_scan_page(out.items);
-        Ok((items, out.last_evaluated_key))
+        let next = continue_after(shard, &out);
+        Ok((decode_scan_page(out.items), next))
     }
 
     /// Records on the item that the reminder for `threshold_days` was announced, in one
@@ -197,6 +212,21 @@ mod tests {
 
     fn cert(id: &str, expires: &str) -> Certification {
         crate::testing::certification(id, expires)
+    }
+
+    /// Every page of a band, across the index's shards, by id.
+    async fn band_all(store: &Store, band: &ReminderBand) -> Vec<Certification> {
+        let (mut out, mut start) = (Vec::new(), None);
+        loop {
+            let (items, next) = store.reminders_due(band, 100, start).await.unwrap();
+            out.extend(items);
+            match next {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
     }
 
     #[test]
@@ -246,19 +276,19 @@ mod tests {
         }
         let bands = ReminderBand::for_thresholds(now, &[7, 30]);
         let ids = |items: Vec<Certification>| items.into_iter().map(|c| c.id).collect::<Vec<_>>();
-        let (due, next) = store.reminders_due(&bands[0], 100, None).await.unwrap();
-        assert_eq!((ids(due.clone()), next), (vec!["cert-a".to_string(), "cert-b".into()], None));
-        assert_eq!(ids(store.reminders_due(&bands[1], 100, None).await.unwrap().0), ["cert-c"]);
+        let due = band_all(&store, &bands[0]).await;
+        assert_eq!(ids(due.clone()), ["cert-a", "cert-b"]);
+        assert_eq!(ids(band_all(&store, &bands[1]).await), ["cert-c"]);
 
         // Recorded at 30 (looser than the band): still due in band 7.
         let a = &due[0];
         assert!(store.record_reminder(a, 30).await.unwrap());
-        assert_eq!(ids(store.reminders_due(&bands[0], 100, None).await.unwrap().0), ["cert-a", "cert-b"]);
+        assert_eq!(ids(band_all(&store, &bands[0]).await), ["cert-a", "cert-b"]);
         // Recorded at 7: gone from band 7; a second, looser or equal record is refused.
         assert!(store.record_reminder(a, 7).await.unwrap());
         assert!(!store.record_reminder(a, 7).await.unwrap());
         assert!(!store.record_reminder(a, 30).await.unwrap());
-        assert_eq!(ids(store.reminders_due(&bands[0], 100, None).await.unwrap().0), ["cert-b"]);
+        assert_eq!(ids(band_all(&store, &bands[0]).await), ["cert-b"]);
         // The record is bookkeeping: the certification itself reads unchanged.
         assert_eq!(store.get("cert-a").await.unwrap().unwrap(), *a);
 
@@ -269,7 +299,7 @@ mod tests {
         assert!(!store.record_reminder(b, 7).await.unwrap());
         let renewed_a = store.update(&a.id, &later, now).await.unwrap();
         let bands_next_year = ReminderBand::for_thresholds(t("2027-03-30T10:00:00Z"), &[7]);
-        let (due, _) = store.reminders_due(&bands_next_year[0], 100, None).await.unwrap();
+        let due = band_all(&store, &bands_next_year[0]).await;
         assert_eq!(ids(due), ["cert-a", "cert-b"], "a renewal clears the previous cycle's reminder");
         assert!(store.record_reminder(&renewed_a, 7).await.unwrap());
 
@@ -286,7 +316,16 @@ mod tests {
         let item = crate::store::item::stored_item(&c).unwrap();
         db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
         assert_eq!(db.store().get("cert-bulk").await.unwrap(), Some(c.clone()));
-        let (due, _) = db.store().due_for_expiry(t("2026-03-26T10:00:00Z"), 10, None).await.unwrap();
+        let mut due = Vec::new();
+        let mut start = None;
+        loop {
+            let (items, next) = db.store().due_for_expiry(t("2026-03-26T10:00:00Z"), 10, start).await.unwrap();
+            due.extend(items);
+            match next {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
         assert_eq!(due, [c], "indexed like a created one");
     }
 

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::table::{attr, ACTIVE_PK_VALUE, KIND_CERTIFICATION};
+use super::table::{attr, list_shard};
 use crate::domain::{timestamp, Certification, Status};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -32,15 +32,52 @@ pub(crate) fn status(st: Status) -> AttributeValue {
 }
 
 /// The item [`Store::create`](super::Store::create) writes for `c`: the record plus its index
-/// attributes. Also for seeding large tables with BatchWriteItem (the scan benchmark); the
+/// attributes. Also for seeding large tables with BatchWriteItem (the benchmarks); the
 /// service itself writes only through the conditional requests of the store.
 pub fn stored_item(c: &Certification) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(c).map_err(|e| StoreError::Internal(format!("encode {}: {e}", c.id)))?;
-    item.insert(attr::KIND.into(), s(KIND_CERTIFICATION));
-    if c.status == Status::Active {
-        item.insert(attr::ACTIVE_PK.into(), s(ACTIVE_PK_VALUE));
-    }
+    item.extend(index_attributes(c));
     Ok(item)
+}
+
+/// Every index attribute of `c` (the table in [`super::table`]), derived from the record alone:
+/// `migrate` sets exactly these on items an older version wrote.
+pub fn index_attributes(c: &Certification) -> Item {
+    let mut item = Item::from([
+        (attr::CREATED_KEY.into(), s(sort_key(c.created_at, &c.id))),
+        (attr::EXPIRY_KEY.into(), s(sort_key(c.expires_at, &c.id))),
+        (attr::ALL_PK.into(), s(sharded("all", &c.id))),
+        (attr::TYPE_PK.into(), s(sharded(&c.cert_type, &c.id))),
+        (attr::STATUS_PK.into(), s(sharded(c.status.as_str(), &c.id))),
+        (attr::TYPE_STATUS_PK.into(), s(type_status_pk(&c.cert_type, c.status, &c.id))),
+    ]);
+    if c.status == Status::Active {
+        item.insert(attr::ACTIVE_PK.into(), s(active_pk(&c.id)));
+    }
+    item
+}
+
+/// A sort key that orders by time, then by id: `<time>#<id>`. Timestamps are fixed-width UTC
+/// text, and `#` sorts below every id character, so lexical order is (time, id) order.
+pub fn sort_key(t: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", timestamp::format(&t))
+}
+
+/// `<value>#<list shard of id>`: a sharded list partition.
+pub(crate) fn sharded(value: &str, id: &str) -> String {
+    shard_value(value, list_shard(id))
+}
+
+pub(crate) fn shard_value(value: &str, shard: u32) -> String {
+    format!("{value}#{shard}")
+}
+
+pub(crate) fn type_status_pk(cert_type: &str, st: Status, id: &str) -> String {
+    sharded(&format!("{cert_type}#{}", st.as_str()), id)
+}
+
+pub(crate) fn active_pk(id: &str) -> String {
+    sharded(Status::Active.as_str(), id)
 }
 
 /// Decodes a stored item; one that does not decode is [`StoreError::Corrupt`].

@@ -1,66 +1,68 @@
-//! Single-record requests: create, get, delete. Each is one request; the writes are
-//! conditional, so a racing request can neither overwrite nor resurrect a record.
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+//! Single-record requests: create, get, delete. The writes are conditional, so a racing
+//! request can neither overwrite nor resurrect a record, and each is one TransactWriteItems
+//! with its count updates (`store::counts`), so totals never drift from the items.
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use tracing::instrument;
 
-use super::error::{classify, unless_condition_failed, StoreError};
+use super::counts::Deltas;
+use super::error::{classify, StoreError};
 use super::handle::Store;
-use super::item::{from_item, s, stored_item};
+use super::item::{from_item, n, s, stored_item};
 use super::table::attr;
 use super::transact::Transacted;
-use super::version::{self, IfMatch};
+use super::version::{IfMatch, VERSION_NAME};
 use crate::domain::Certification;
 
+/// Rounds of read-then-conditional-delete when concurrent writes keep changing the record.
+const MAX_DELETE_ATTEMPTS: usize = 8;
+
+fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Internal(format!("build a request: {e}")))
+}
+
 impl Store {
-    /// PutItem, conditional on the id being new.
+    /// One transaction: the Put, conditional on the id being new, and its count updates.
     #[instrument(skip(self, c), fields(id = %c.id))]
     pub async fn create(&self, c: &Certification) -> Result<(), StoreError> {
-        let r = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(stored_item(c)?))
-            .condition_expression("attribute_not_exists(#id)")
-            .expression_attribute_names("#id", attr::ID)
-            .send()
-            .await;
-        match unless_condition_failed(r)? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::Conflict(format!("a certification with id '{}' already exists", c.id))),
+        match self.create_with(c, Vec::new()).await? {
+            Transacted::Applied => Ok(()),
+            Transacted::Cancelled(parts) => {
+                Err(StoreError::Internal(format!("create of {} cancelled: {parts:?}", c.id)))
+            }
         }
     }
 
-    /// The certification's Put as the first part of a create transaction, conditional on
-    /// the id being new. Other concerns append their parts after it
-    /// ([`Store::create_with`]).
-    pub(crate) fn certification_put(&self, c: &Certification) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(stored_item(c)?))
-            .condition_expression("attribute_not_exists(#id)")
-            .expression_attribute_names("#id", attr::ID)
-            .build()
-            .map_err(|e| StoreError::Internal(format!("build the Put of {}: {e}", c.id)))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    /// Creates `c` together with `extra` parts in one TransactWriteItems: all are written or
-    /// none. The result says which part's condition failed, if any (part 0 is the
-    /// certification, a colliding id: [`StoreError::Conflict`]).
+    /// Creates `c` with `extra` parts and its count updates in one TransactWriteItems: all
+    /// are written or none. Part 0 is the certification (a colliding id:
+    /// [`StoreError::Conflict`]), `extra` follow from part 1, the count updates last; the
+    /// result says which part's condition failed, if any.
     #[instrument(skip(self, c, extra), fields(id = %c.id))]
     pub(crate) async fn create_with(
         &self,
         c: &Certification,
         extra: Vec<TransactWriteItem>,
     ) -> Result<Transacted, StoreError> {
-        let mut parts = vec![self.certification_put(c)?];
-        parts.extend(extra);
-        let outcome = self.transact(parts).await?;
+        let outcome = self.transact(|| self.create_parts(c, &extra)).await?;
         if outcome.condition_failed(0) {
             return Err(StoreError::Conflict(format!("a certification with id '{}' already exists", c.id)));
         }
         Ok(outcome)
+    }
+
+    fn create_parts(
+        &self,
+        c: &Certification,
+        extra: &[TransactWriteItem],
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(stored_item(c)?))
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", attr::ID);
+        let mut parts = vec![TransactWriteItem::builder().put(built(put.build())?).build()];
+        parts.extend(extra.iter().cloned());
+        parts.extend(self.count_updates(&Deltas::created(c))?);
+        Ok(parts)
     }
 
     /// GetItem (strongly consistent, so a client reads its own writes).
@@ -78,58 +80,50 @@ impl Store {
         out.item.map(from_item).transpose()
     }
 
-    /// DeleteItem, conditional on existence; returns the removed record.
-    #[instrument(skip(self))]
+    /// Deletes and returns the record.
     pub async fn delete(&self, id: &str) -> Result<Certification, StoreError> {
-        let r = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(attr::ID, s(id))
-            .condition_expression("attribute_exists(#id)")
-            .expression_attribute_names("#id", attr::ID)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        match unless_condition_failed(r)?.map(|out| out.attributes) {
-            Some(Some(old)) => from_item(old),
-            Some(None) => Err(StoreError::Internal(format!("delete of {id} returned no attributes"))),
-            None => Err(StoreError::NotFound(id.to_owned())),
-        }
+        self.delete_if(id, None).await
     }
 
-    /// DeleteItem, conditional on existence and on `if_match` (checked by the same
-    /// condition): a stale tag is [`StoreError::PreconditionFailed`], a missing record
-    /// [`StoreError::NotFound`].
+    /// Deletes and returns the record, if `if_match` matches its version: a strongly
+    /// consistent read (the counts to decrement depend on its status and type, and the tag
+    /// is judged against it: a stale one is [`StoreError::PreconditionFailed`]), then one
+    /// transaction of the Delete, conditional on the version read (every change of status or
+    /// type bumps it), and the count updates. Read again when a write came between.
     #[instrument(skip(self))]
     pub async fn delete_if(&self, id: &str, if_match: Option<&IfMatch>) -> Result<Certification, StoreError> {
-        let Some((matches, values)) = if_match.and_then(version::condition) else { return self.delete(id).await };
-        let (ver, ver_attr) = version::name();
-        let r = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(attr::ID, s(id))
-            .condition_expression(format!("attribute_exists(#id) AND {matches}"))
-            .expression_attribute_names("#id", attr::ID)
-            .expression_attribute_names(ver, ver_attr)
-            .set_expression_attribute_values(Some(values.into_iter().collect()))
-            .return_values(ReturnValue::AllOld)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match r {
-            Ok(out) => match out.attributes {
-                Some(old) => from_item(old),
-                None => Err(StoreError::Internal(format!("delete of {id} returned no attributes"))),
-            },
-            Err(e) => match e.as_service_error() {
-                Some(DeleteItemError::ConditionalCheckFailedException(cc)) => match cc.item() {
-                    Some(_) => Err(StoreError::PreconditionFailed(id.to_owned())),
-                    None => Err(StoreError::NotFound(id.to_owned())),
-                },
-                _ => Err(classify(e)),
-            },
+        for _ in 0..MAX_DELETE_ATTEMPTS {
+            let Some(old) = self.get(id).await? else { return Err(StoreError::NotFound(id.to_owned())) };
+            if if_match.is_some_and(|m| !m.matches(old.version)) {
+                return Err(StoreError::PreconditionFailed(id.to_owned()));
+            }
+            let parts = || {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .key(attr::ID, s(id))
+                    .expression_attribute_names(VERSION_NAME, attr::VERSION);
+                // Version 0 is an item written before versions existed.
+                let delete = match old.version {
+                    0 => delete.condition_expression(format!(
+                        "attribute_exists(#id) AND attribute_not_exists({VERSION_NAME})"
+                    )),
+                    v => delete
+                        .condition_expression(format!("attribute_exists(#id) AND {VERSION_NAME} = :seen"))
+                        .expression_attribute_values(":seen", n(v)),
+                }
+                .expression_attribute_names("#id", attr::ID);
+                let mut parts = vec![TransactWriteItem::builder().delete(built(delete.build())?).build()];
+                parts.extend(self.count_updates(&Deltas::deleted(&old))?);
+                Ok(parts)
+            };
+            match self.transact(parts).await? {
+                Transacted::Applied => return Ok(old),
+                outcome if outcome.condition_failed(0) => continue,
+                Transacted::Cancelled(parts) => {
+                    return Err(StoreError::Internal(format!("delete of {id} cancelled: {parts:?}")))
+                }
+            }
         }
+        Err(StoreError::Unavailable(format!("delete of {id} kept racing concurrent writers")))
     }
 }

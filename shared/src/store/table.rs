@@ -2,23 +2,31 @@
 //! the table from [`create_table`]; `template.yaml` declares the same keys and indexes,
 //! and `shared/tests/template.rs` proves it. The design is in `docs/data-model.md`.
 //!
-//! Item layout (one item per certification, partition key `id`):
+//! Item layout (one item per certification, partition key `id`; `<s>` is the item's list
+//! shard, [`list_shard`] of its id, `<sc>` a count shard):
 //!
-//! | attribute   | present                 | used by                                |
-//! |-------------|-------------------------|----------------------------------------|
-//! | `id`        | always                  | table key: get, update, delete         |
-//! | `kind`      | always, `"certification"` | `by-created` partition: unfiltered list |
-//! | `mentor_id` | always                  | `by-mentor` partition                  |
-//! | `created_at`| always                  | sort key of `by-created` and `by-mentor` |
-//! | `active_pk` | only while stored status is `active` | `by-expiry` partition (sparse) |
-//! | `expires_at`| always                  | sort key of `by-expiry`                |
+//! | attribute   | value                         | used by                                   |
+//! |-------------|-------------------------------|-------------------------------------------|
+//! | `id`        | `cert-…`                      | table key: get, update, delete            |
+//! | `mentor_id` | the record's                  | `mentor-by-created` partition             |
+//! | `created_key` | `<created_at>#<id>`         | sort key of every list index: ties by id  |
+//! | `expiry_key`| `<expires_at>#<id>`           | sort key of `active-by-expiry`            |
+//! | `all_pk`    | `all#<s>`                     | `all-by-created`: the unfiltered list     |
+//! | `type_pk`   | `<cert_type>#<s>`             | `type-by-created`                         |
+//! | `status_pk` | `<stored status>#<s>`         | `status-by-created`                       |
+//! | `type_status_pk` | `<cert_type>#<status>#<s>` | `type-status-by-created`                 |
+//! | `active_pk` | `active#<s>`, only while stored `active` | `active-by-expiry` (sparse)    |
 //! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
 //! | `version`   | always; +1 on every write to the record | `ETag`, and `If-Match` in the write's condition |
 //!
-//! `Idempotency-Key` records share the table (`store::idempotency`): their `id` starts with
-//! `idempotency#` (no certification id or path id contains `#`), they carry none of `kind`,
-//! `mentor_id`, `active_pk`, so no index, list, count or scan ever reads them, and DynamoDB
-//! TTL removes them after `purge_at` ([`TTL_ATTRIBUTE`]).
+//! Count items (`id` = `count#m=<mentor|*>#t=<type|*>#s=<status>#<sc>`, number `n`) hold the
+//! totals; see [`crate::store::counts`].
+//!
+//! `Idempotency-Key` records (`store::idempotency`): `id` = `idempotency#<key>`, removed by
+//! DynamoDB TTL after `purge_at` ([`TTL_ATTRIBUTE`]).
+//!
+//! No certification id or path id contains `#`, so neither kind of item can collide with a
+//! certification, and neither carries an index attribute: no list, total or scan reads them.
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
@@ -40,8 +48,17 @@ pub mod attr {
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
     /// Index attributes, added by the store (see the table above).
-    pub const KIND: &str = "kind";
+    pub const CREATED_KEY: &str = "created_key";
+    pub const EXPIRY_KEY: &str = "expiry_key";
+    pub const ALL_PK: &str = "all_pk";
+    pub const TYPE_PK: &str = "type_pk";
+    pub const STATUS_PK: &str = "status_pk";
+    pub const TYPE_STATUS_PK: &str = "type_status_pk";
     pub const ACTIVE_PK: &str = "active_pk";
+    /// The attribute the previous layout partitioned `by-created` on; `migrate` removes it.
+    pub const LEGACY_KIND: &str = "kind";
+    /// A count item's number.
+    pub const COUNT: &str = "n";
     /// The tightest reminder threshold (days) the expiry scan has announced in the
     /// current expiry cycle; removed by a renewal.
     pub const REMINDED_DAYS: &str = "reminded_days";
@@ -54,10 +71,21 @@ pub mod attr {
 /// The table's TTL attribute (`TimeToLiveSpecification` in `template.yaml`).
 pub const TTL_ATTRIBUTE: &str = attr::PURGE_AT;
 
-/// The constant value of `kind`: every certification shares one `by-created` partition.
-pub const KIND_CERTIFICATION: &str = "certification";
-/// The constant value of `active_pk` while a certification is stored `active`.
-pub const ACTIVE_PK_VALUE: &str = "active";
+/// List partitions per index value. A GSI partition takes about 1,000 write units a second and
+/// every create and update writes one unit to `all#…`, `active#…` and the popular type's and
+/// status's partitions; four shards lift that ceiling to ~4,000/s. A list page merges the four
+/// (newest first), so it sends 4 Queries (a few more when one shard runs dry early).
+pub const LIST_SHARDS: u32 = 4;
+
+/// The list shard of a certification: FNV-1a of its id, so every index attribute of an item
+/// lands in the same shard number and any code can recompute it from the id alone.
+pub fn list_shard(id: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h % LIST_SHARDS
+}
 
 /// A key: partition attribute and optional sort attribute (all strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,19 +100,28 @@ pub struct IndexSpec {
     pub key: KeySpec,
 }
 
-/// Expiring query and expiry scan: stored-`active` items by `expires_at`.
+const fn by_created(name: &'static str, partition: &'static str) -> IndexSpec {
+    IndexSpec { name, key: KeySpec { partition, sort: Some(attr::CREATED_KEY) } }
+}
+
+/// Expiring query and expiry scan: stored-`active` items by `expires_at`, then id.
 pub const BY_EXPIRY: IndexSpec =
-    IndexSpec { name: "by-expiry", key: KeySpec { partition: attr::ACTIVE_PK, sort: Some(attr::EXPIRES_AT) } };
-/// List filtered by `mentor_id`, newest first.
-pub const BY_MENTOR: IndexSpec =
-    IndexSpec { name: "by-mentor", key: KeySpec { partition: attr::MENTOR_ID, sort: Some(attr::CREATED_AT) } };
-/// Unfiltered list (and `cert_type`/`status` filters), newest first.
-pub const BY_CREATED: IndexSpec =
-    IndexSpec { name: "by-created", key: KeySpec { partition: attr::KIND, sort: Some(attr::CREATED_AT) } };
+    IndexSpec { name: "active-by-expiry", key: KeySpec { partition: attr::ACTIVE_PK, sort: Some(attr::EXPIRY_KEY) } };
+/// Every list below is newest first (`created_at`, then id, both descending).
+/// `mentor_id` (with any other filter as a filter expression: one mentor's partition is small).
+pub const BY_MENTOR: IndexSpec = by_created("mentor-by-created", attr::MENTOR_ID);
+/// No filter.
+pub const BY_CREATED: IndexSpec = by_created("all-by-created", attr::ALL_PK);
+/// `cert_type`.
+pub const BY_TYPE: IndexSpec = by_created("type-by-created", attr::TYPE_PK);
+/// `status` (stored status; see `store::list` for the effective one).
+pub const BY_STATUS: IndexSpec = by_created("status-by-created", attr::STATUS_PK);
+/// `cert_type` and `status`.
+pub const BY_TYPE_STATUS: IndexSpec = by_created("type-status-by-created", attr::TYPE_STATUS_PK);
 
 pub const TABLE_KEY: KeySpec = KeySpec { partition: attr::ID, sort: None };
 /// Every GSI projects ALL attributes: each query answers from the index alone.
-pub const INDEXES: [IndexSpec; 3] = [BY_EXPIRY, BY_MENTOR, BY_CREATED];
+pub const INDEXES: [IndexSpec; 6] = [BY_EXPIRY, BY_MENTOR, BY_CREATED, BY_TYPE, BY_STATUS, BY_TYPE_STATUS];
 pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
 
 /// Every attribute that is part of a key, once, sorted by name (all `S`).
@@ -157,7 +194,20 @@ mod tests {
 
     #[test]
     fn key_attributes_are_each_named_once() {
-        assert_eq!(key_attributes(), ["active_pk", "created_at", "expires_at", "id", "kind", "mentor_id"]);
+        assert_eq!(
+            key_attributes(),
+            [
+                "active_pk",
+                "all_pk",
+                "created_key",
+                "expiry_key",
+                "id",
+                "mentor_id",
+                "status_pk",
+                "type_pk",
+                "type_status_pk"
+            ]
+        );
     }
 
     #[test]
@@ -179,11 +229,27 @@ mod tests {
             attr::RENEWAL_HISTORY,
             attr::CREATED_AT,
             attr::UPDATED_AT,
-            attr::KIND,
+            attr::CREATED_KEY,
+            attr::EXPIRY_KEY,
+            attr::ALL_PK,
+            attr::TYPE_PK,
+            attr::STATUS_PK,
+            attr::TYPE_STATUS_PK,
             attr::ACTIVE_PK,
             attr::VERSION,
         ];
         expected.sort_unstable();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn list_shards_are_stable_and_spread() {
+        // Stored in every item: a change here needs `migrate`.
+        assert_eq!(list_shard("cert-a"), list_shard("cert-a"));
+        let mut seen = [0u32; LIST_SHARDS as usize];
+        for i in 0..4000 {
+            seen[list_shard(&format!("cert-{i:05}")) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| (800..1200).contains(&n)), "{seen:?}");
     }
 }

@@ -1,57 +1,80 @@
 //! TransactWriteItems with the outcome each part needs: applied, or cancelled with the
-//! reason of each part (in request order). A cancellation only because another transaction
-//! touched the same items (`TransactionConflict`) is retried a bounded number of times; past
-//! that the caller gets [`StoreError::Unavailable`] (a 503 with `Retry-After`).
+//! reason (and, when the part asked for `ReturnValuesOnConditionCheckFailure`, the item as
+//! it was) of each part, in request order.
+//!
+//! Count items are written by many transactions at once; on DynamoDB two transactions on one
+//! item at the same moment cancel one of them with reason `TransactionConflict` (emulators
+//! never do; tests inject it). A cancellation only for that reason is retried with a fresh
+//! build (new random count shards) a bounded number of times, then answered as
+//! [`StoreError::Unavailable`] (a 503 with `Retry-After`).
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use super::error::{classify, StoreError};
 use super::handle::Store;
+use super::item::Item;
 
-/// Attempts of one transaction while it keeps meeting `TransactionConflict`. A conflict
-/// means another writer's transaction held one of the items for its few milliseconds; the
-/// SDK does not retry it itself. Emulators never raise it (tests inject it).
-pub(crate) const MAX_TRANSACTION_ATTEMPTS: usize = 4;
+/// Attempts of one transaction that keeps being cancelled by `TransactionConflict`. With 16
+/// count shards a conflict needs two writers on one shard within a transaction's lifetime;
+/// eight fresh draws make a run of them vanishingly rare short of overload. The SDK does not
+/// retry a conflict itself.
+pub const MAX_TRANSACTION_ATTEMPTS: usize = 8;
 
 pub(crate) const TRANSACTION_CONFLICT: &str = "TransactionConflict";
 pub(crate) const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
 
 /// How a transaction ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Transacted {
     Applied,
-    /// Nothing was written; one reason code per part (`"None"` for the parts that were fine).
-    Cancelled(Vec<String>),
+    /// Nothing was written; per part (in request order) its reason code (`"None"` for the
+    /// parts that were fine) and the item as it was, when the part asked for it.
+    Cancelled(Vec<(String, Option<Item>)>),
 }
 
 impl Transacted {
     /// Whether part `i` was cancelled by its own condition.
     pub(crate) fn condition_failed(&self, i: usize) -> bool {
-        matches!(self, Transacted::Cancelled(codes) if codes.get(i).map(String::as_str) == Some(CONDITIONAL_CHECK_FAILED))
+        matches!(self, Transacted::Cancelled(parts) if parts.get(i).map(|p| p.0.as_str()) == Some(CONDITIONAL_CHECK_FAILED))
+    }
+
+    /// The item part `i` found when its condition failed (`None` if it did not exist, did
+    /// not fail, or did not ask).
+    pub(crate) fn old_item(&self, i: usize) -> Option<Item> {
+        match self {
+            Transacted::Cancelled(parts) if self.condition_failed(i) => parts.get(i).and_then(|p| p.1.clone()),
+            _ => None,
+        }
     }
 }
 
 impl Store {
-    /// Sends `parts` as one transaction (the SDK's own retries cover throttling and
-    /// transport), retrying while it is cancelled only by conflicts.
-    pub(crate) async fn transact(&self, parts: Vec<TransactWriteItem>) -> Result<Transacted, StoreError> {
+    /// Sends the transaction `build` makes (the SDK's own retries cover throttling and
+    /// transport), rebuilding and resending it while it is cancelled only by conflicts.
+    pub(crate) async fn transact(
+        &self,
+        build: impl Fn() -> Result<Vec<TransactWriteItem>, StoreError>,
+    ) -> Result<Transacted, StoreError> {
         for _ in 0..MAX_TRANSACTION_ATTEMPTS {
-            let r = self.client.transact_write_items().set_transact_items(Some(parts.clone())).send().await;
+            let r = self.client.transact_write_items().set_transact_items(Some(build()?)).send().await;
             let err = match r {
                 Ok(_) => return Ok(Transacted::Applied),
                 Err(e) => e,
             };
-            let codes: Vec<String> = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()
-                }
+            let parts: Vec<(String, Option<Item>)> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| (r.code().unwrap_or("None").to_owned(), r.item().cloned()))
+                    .collect(),
                 _ => return Err(classify(err)),
             };
-            let conflict_only = codes.iter().any(|c| c == TRANSACTION_CONFLICT)
-                && codes.iter().all(|c| c == TRANSACTION_CONFLICT || c == "None");
+            let conflict_only = parts.iter().any(|p| p.0 == TRANSACTION_CONFLICT)
+                && parts.iter().all(|p| p.0 == TRANSACTION_CONFLICT || p.0 == "None");
             if !conflict_only {
-                return Ok(Transacted::Cancelled(codes));
+                return Ok(Transacted::Cancelled(parts));
             }
+            let codes: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
             tracing::info!(?codes, "transaction conflict; retrying");
         }
         Err(StoreError::Unavailable(format!("transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")))

@@ -4,14 +4,18 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
+use super::counts::Deltas;
 use super::error::{classify, StoreError};
 use super::handle::Store;
-use super::item::{from_item, n, s, status, ts, Item};
-use super::table::{attr, ACTIVE_PK_VALUE};
+use super::item::{active_pk, from_item, n, s, sharded, sort_key, status, ts, type_status_pk, Item};
+use super::table::attr;
+use super::transact::Transacted;
 use super::version::{self, IfMatch};
 use crate::domain::{timestamp, Certification, CertificationPatch, RenewalEntry, Status, MAX_RENEWAL_HISTORY};
 use crate::validation::FieldError;
@@ -107,6 +111,10 @@ impl Store {
     /// attempt's condition: a stale tag is [`StoreError::PreconditionFailed`] and nothing is
     /// written. Setting `active` while the resulting `expires_at` has passed is a
     /// [`StoreError::Conflict`] (it would expire, and be announced, a second time).
+    ///
+    /// A PUT that changes status or `cert_type` also moves the record's counts: it needs the
+    /// stored status and type, so it reads them first (one GetItem) and writes the update and
+    /// the count moves as one transaction conditional on them.
     #[instrument(skip(self, patch, now, if_match))]
     pub async fn update_if(
         &self,
@@ -119,20 +127,50 @@ impl Store {
             return Err(reactivation_conflict(id));
         }
         let mut plan = UpdatePlan { renewal: patch.expires_at.is_some(), prior_expired: false, full_history: None };
+        let mut prior = None;
+        if patch.status.is_some() || patch.cert_type.is_some() {
+            let old = self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+            if if_match.is_some_and(|m| !m.matches(old.version)) {
+                return Err(StoreError::PreconditionFailed(id.to_owned()));
+            }
+            plan = replan(id, patch, &old, now)?;
+            prior = Some(old);
+        }
         for _ in 0..MAX_UPDATE_ATTEMPTS {
-            let r = self.update_request(id, patch, now, &plan, if_match)?.send().await;
-            let err = match r {
-                Ok(out) => {
-                    return match out.attributes {
-                        Some(item) => from_item(item),
-                        None => Err(StoreError::Internal(format!("update of {id} returned no attributes"))),
+            let mut e = plan_expression(id, patch, now, &plan)?;
+            if let Some((condition, values)) = if_match.and_then(version::condition) {
+                let (ver, ver_attr) = version::name();
+                e.names.insert(ver.into(), ver_attr.into());
+                e.values.extend(values);
+                e.condition(condition);
+            }
+            let deltas = prior.as_ref().map(|old| partition_move(&mut e, id, patch, &plan, old)).unwrap_or_default();
+            let old = if deltas.is_empty() {
+                let err = match self.update_request(id, e)?.send().await {
+                    Ok(out) => {
+                        return match out.attributes {
+                            Some(item) => from_item(item),
+                            None => Err(StoreError::Internal(format!("update of {id} returned no attributes"))),
+                        }
+                    }
+                    Err(e) => e,
+                };
+                match err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(cc)) => cc.item().cloned(),
+                    _ => return Err(classify(err)),
+                }
+            } else {
+                match self.transact(|| self.update_parts(id, &e, &deltas)).await? {
+                    // A transaction returns no attributes: read the record back (strongly).
+                    // (Under a race it may show a later write: the body and its ETag still agree.)
+                    Transacted::Applied => {
+                        return self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))
+                    }
+                    outcome if outcome.condition_failed(0) => outcome.old_item(0),
+                    Transacted::Cancelled(parts) => {
+                        return Err(StoreError::Internal(format!("update of {id} cancelled: {parts:?}")))
                     }
                 }
-                Err(e) => e,
-            };
-            let old = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(cc)) => cc.item().cloned(),
-                _ => return Err(classify(err)),
             };
             let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
             let old = from_item(old)?;
@@ -140,25 +178,29 @@ impl Store {
                 return Err(StoreError::PreconditionFailed(id.to_owned()));
             }
             plan = replan(id, patch, &old, now)?;
+            prior = Some(old);
         }
         Err(StoreError::Unavailable(format!("update of {id} kept racing concurrent writers")))
     }
 
-    fn update_request(
-        &self,
-        id: &str,
-        patch: &CertificationPatch,
-        now: DateTime<Utc>,
-        plan: &UpdatePlan,
-        if_match: Option<&IfMatch>,
-    ) -> Result<UpdateItemFluentBuilder, StoreError> {
-        let mut e = plan_expression(patch, now, plan)?;
-        if let Some((condition, values)) = if_match.and_then(version::condition) {
-            let (ver, ver_attr) = version::name();
-            e.names.insert(ver.into(), ver_attr.into());
-            e.values.extend(values);
-            e.condition(condition);
-        }
+    /// The update as a transaction: the conditional Update, then the count moves.
+    fn update_parts(&self, id: &str, e: &Expression, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(attr::ID, s(id))
+            .update_expression(e.update_expression())
+            .condition_expression(e.conditions.join(" AND "))
+            .set_expression_attribute_names(Some(e.names.clone()))
+            .set_expression_attribute_values(Some(e.values.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|err| StoreError::Internal(format!("build an update: {err}")))?;
+        let mut parts = vec![TransactWriteItem::builder().update(update).build()];
+        parts.extend(self.count_updates(deltas)?);
+        Ok(parts)
+    }
+
+    fn update_request(&self, id: &str, e: Expression) -> Result<UpdateItemFluentBuilder, StoreError> {
         let update = e.update_expression();
         Ok(self
             .client
@@ -215,12 +257,16 @@ fn reactivation_conflict(id: &str) -> StoreError {
 
 /// The update and condition expressions of one attempt.
 fn plan_expression(
+    id: &str,
     patch: &CertificationPatch,
     now: DateTime<Utc>,
     plan: &UpdatePlan,
 ) -> Result<Expression, StoreError> {
     let mut e = Expression::default();
     e.set(attr::UPDATED_AT, "now", ts(now));
+    if let Some(t) = patch.expires_at {
+        e.set(attr::EXPIRY_KEY, "expk", s(sort_key(t, id)));
+    }
     let (id, st) = (e.name(attr::ID), e.name(attr::STATUS));
     let revoked = e.value("revoked", status(Status::Revoked));
     e.condition(format!("attribute_exists({id})"));
@@ -307,13 +353,42 @@ fn plan_expression(
     }
     let new_status = patch.status.or((plan.renewal && plan.prior_expired).then_some(Status::Active));
     if let Some(new) = new_status {
+        // The index attributes that follow the status are set by `partition_move`.
         e.set(attr::STATUS, "st", status(new));
-        // Keep the sparse by-expiry index in step with the stored status.
-        if new == Status::Active {
-            e.set(attr::ACTIVE_PK, "apk", s(ACTIVE_PK_VALUE));
+    }
+    Ok(e)
+}
+
+/// With the stored record `old` known: conditions the write on its status and type (so the
+/// moves below are exact), sets the index attributes derived from status and type, and
+/// returns the count moves (empty when neither changes).
+fn partition_move(
+    e: &mut Expression,
+    id: &str,
+    patch: &CertificationPatch,
+    plan: &UpdatePlan,
+    old: &Certification,
+) -> Deltas {
+    let new_status = patch.status.or((plan.renewal && plan.prior_expired).then_some(Status::Active));
+    let new_status = new_status.unwrap_or(old.status);
+    let new_type = patch.cert_type.as_deref().unwrap_or(&old.cert_type);
+    let (st, ct) = (e.name(attr::STATUS), e.name(attr::CERT_TYPE));
+    let (pst, pct) = (e.value("pst", status(old.status)), e.value("pct", s(&old.cert_type)));
+    e.condition(format!("{st} = {pst} AND {ct} = {pct}"));
+    if new_status != old.status {
+        e.set(attr::STATUS_PK, "spk", s(sharded(new_status.as_str(), id)));
+        // Keep the sparse active-by-expiry index in step with the stored status.
+        if new_status == Status::Active {
+            e.set(attr::ACTIVE_PK, "apk", s(active_pk(id)));
         } else {
             e.remove(attr::ACTIVE_PK);
         }
     }
-    Ok(e)
+    if new_type != old.cert_type {
+        e.set(attr::TYPE_PK, "tpk", s(sharded(new_type, id)));
+    }
+    if new_status != old.status || new_type != old.cert_type {
+        e.set(attr::TYPE_STATUS_PK, "tspk", s(type_status_pk(new_type, new_status, id)));
+    }
+    Deltas::moved(&old.mentor_id, (&old.cert_type, old.status), (new_type, new_status))
 }

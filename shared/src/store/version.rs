@@ -1,7 +1,6 @@
 //! Record versions: every write adds one to `version`, the `ETag` is derived from it, and an
 //! `If-Match` becomes part of the write's own condition (never read-then-write), so of two
 //! writers holding the same tag exactly one succeeds.
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::n;
@@ -64,20 +63,6 @@ pub(crate) fn condition(m: &IfMatch) -> Option<(String, Vec<(String, AttributeVa
         alternatives.push(format!("{VERSION_NAME} = :im_none"));
     }
     Some((format!("({})", alternatives.join(" OR ")), values))
-}
-
-/// Adds [`bump`]'s placeholders to an UpdateItem whose expression uses the clause.
-pub(crate) trait WithVersionBump {
-    fn with_version_bump(self) -> Self;
-}
-
-impl WithVersionBump for UpdateItemFluentBuilder {
-    fn with_version_bump(self) -> Self {
-        let [(zk, zv), (ok, ov)] = bump().1;
-        self.expression_attribute_names(VERSION_NAME, attr::VERSION)
-            .expression_attribute_values(zk, zv)
-            .expression_attribute_values(ok, ov)
-    }
 }
 
 /// The attribute name behind [`VERSION_NAME`].

@@ -35,6 +35,21 @@ impl Query {
         self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// Whether the parameter was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+
+    /// A parameter's text, unchecked (the caller checks it and reports through [`Query::reject`]).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.raw(name).map(str::to_owned)
+    }
+
+    /// Records an error on a parameter the caller checked itself.
+    pub fn reject(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(name, message.into()));
+    }
+
     /// An integer parameter within `range`, or `default` when absent.
     pub fn int(&mut self, name: &str, range: std::ops::RangeInclusive<u32>, default: u32) -> u32 {
         let Some(raw) = self.raw(name) else { return default };

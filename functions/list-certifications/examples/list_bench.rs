@@ -1,0 +1,100 @@
+//! What a list costs as the table grows (issue 9): seeds N certifications into embedded
+//! dynoxide with BatchWriteItem (and `recount`, for the counts a create keeps), then for each
+//! list variant and for a cursor page in the middle of the list prints requests, items read
+//! (Query `ScannedCount`; count items come in one BatchGetItem, listed as a request) and the
+//! median latency of 5 runs.
+//!
+//! `cargo run --release -p list-certifications --example list_bench -- 10000 100000`
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use shared::domain::{Certification, Status};
+use shared::http::cursor;
+use shared::testing::{at, certification, ApiRequest, TestDb};
+
+const NOW: &str = "2026-03-26T10:00:00Z";
+const TYPES: [&str; 4] = ["level_1", "level_2", "level_3", "level_4"];
+
+fn cert(i: usize) -> Certification {
+    let mut c = certification(&format!("cert-{i:07}"), "2027-01-01T00:00:00Z");
+    c.mentor_id = format!("mentor-{}", i % 5000);
+    c.cert_type = TYPES[i % 4].into();
+    c.status = [Status::Active, Status::Active, Status::Expired, Status::Suspended][i % 4];
+    c.created_at = at("2025-01-01T00:00:00Z") + chrono::TimeDelta::seconds(i as i64);
+    c.expires_at = at("2026-03-27T00:00:00Z") + chrono::TimeDelta::minutes((i % 100_000) as i64);
+    c
+}
+
+async fn seed(db: &TestDb, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    for start in (0..n).step_by(25) {
+        let writes = (start..(start + 25).min(n))
+            .map(|i| {
+                let item = shared::store::stored_item(&cert(i))?;
+                Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
+            })
+            .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+        db.client.batch_write_item().request_items(&db.table, writes).send().await?;
+    }
+    db.store().recount().await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
+    for n in sizes {
+        let db = TestDb::start().await;
+        let t = Instant::now();
+        seed(&db, n).await?;
+        println!("\n{n} items (seeded in {:.1} s)", t.elapsed().as_secs_f64());
+        println!("{:<52} {:>8} {:>10} {:>12}", "variant", "requests", "items read", "median ms");
+        let app = db.app_at(NOW);
+        // The item in the middle of the list (newest first): a cursor right after it.
+        let middle = cert(n / 2);
+        let after = shared::store::item::sort_key(middle.created_at, &middle.id);
+        let deep = cursor::encode("/api/v1/certifications||limit=20", (n / 2 / 20) as u32 + 1, &after);
+        let variants = [
+            ("list ?limit=20".to_string(), "/api/v1/certifications", "limit=20".to_string()),
+            ("list ?page=50".into(), "/api/v1/certifications", "limit=20&page=50".into()),
+            ("list ?status=expired".into(), "/api/v1/certifications", "status=expired".into()),
+            ("list ?status=active".into(), "/api/v1/certifications", "status=active".into()),
+            ("list ?cert_type=level_2".into(), "/api/v1/certifications", "cert_type=level_2".into()),
+            (
+                "list ?cert_type=level_2&status=active".into(),
+                "/api/v1/certifications",
+                "cert_type=level_2&status=active".into(),
+            ),
+            ("list ?mentor_id=mentor-7".into(), "/api/v1/certifications", "mentor_id=mentor-7".into()),
+            (format!("list cursor at position {}", n / 2), "/api/v1/certifications", format!("limit=20&cursor={deep}")),
+            ("expiring ?days=30".into(), "/api/v1/certifications/expiring", "days=30".into()),
+        ];
+        for (name, route, query) in variants {
+            let mut times = Vec::new();
+            let mut counts = None;
+            for _ in 0..5 {
+                let req = ApiRequest::new("GET", route).query(&query).build();
+                let t = Instant::now();
+                let (r, c) = if route.ends_with("expiring") {
+                    db.counter.measure(list_expiring_certifications::handle(&app, req)).await
+                } else {
+                    db.counter.measure(list_certifications::handle(&app, req)).await
+                };
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+                assert_eq!(r.status(), 200, "{name}");
+                counts = Some(c);
+            }
+            times.sort_by(f64::total_cmp);
+            let c = counts.unwrap_or_default();
+            let requests: Vec<String> = c.requests.iter().map(|(op, k)| format!("{k} {op}")).collect();
+            println!(
+                "{name:<52} {:>8} {:>10} {:>12.1}   ({})",
+                c.total(),
+                c.query_scanned,
+                times[2],
+                requests.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
