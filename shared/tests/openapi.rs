@@ -6,8 +6,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_yaml_ng::Value;
+use shared::http::cursor::MAX_CURSOR_LEN;
 use shared::http::routes::ROUTES;
 use shared::http::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE};
+use shared::store::MAX_OFFSET;
 use shared::validation::{
     is_cert_type, is_mentor_id, is_valid_path_id, parse_create, parse_timestamp, parse_update, CERT_TYPE_RULE,
     MAX_BODY_BYTES,
@@ -41,6 +43,11 @@ fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
 
 fn schema<'a>(spec: &'a Value, name: &str) -> &'a Value {
     &spec["components"]["schemas"][name]
+}
+
+fn pattern_of(schema: &Value) -> regex_lite::Regex {
+    let p = schema["pattern"].as_str().expect("a pattern");
+    regex_lite::Regex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
 fn pattern(spec: &Value, name: &str) -> regex_lite::Regex {
@@ -144,7 +151,19 @@ fn numeric_limits_and_enums_are_the_codes() {
     assert_eq!(int(&params["limit"]["schema"]["default"]), u64::from(DEFAULT_LIMIT));
     let pagination = &schema(&spec, "Pagination")["properties"];
     assert_eq!(int(&pagination["limit"]["maximum"]), u64::from(MAX_LIMIT));
-    assert_eq!(int(&pagination["page"]["maximum"]), u64::from(MAX_PAGE));
+    // A cursor walk numbers pages past `page`'s own maximum (limit 1, a million items).
+    assert!(pagination["page"].get("maximum").is_none());
+    let window = format!("below {},{:03}", MAX_OFFSET / 1000, MAX_OFFSET % 1000);
+    assert!(params["page"]["description"].as_str().unwrap().contains(&window), "{window}");
+    // The example's cursor is one the service issues for that list (no filter, limit 20).
+    let example = &spec["paths"]["/api/v1/certifications"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["example"]["pagination"]["next_cursor"];
+    let decoded = shared::http::cursor::decode("/api/v1/certifications||limit=20", example.as_str().unwrap());
+    assert_eq!(decoded.map(|c| c.page), Ok(2));
+    assert_eq!(int(&params["cursor"]["schema"]["maxLength"]), MAX_CURSOR_LEN as u64);
+    let cursor = pattern_of(&params["cursor"]["schema"]);
+    let issued = shared::http::cursor::encode("/api/v1/certifications||limit=20", 2, "2025-09-01T08:14:00Z#cert-x");
+    assert!(cursor.is_match(&issued), "{issued}");
 
     let too_large = spec["components"]["responses"]["PayloadTooLarge"]["description"].as_str().unwrap();
     assert!(too_large.contains(&format!("({MAX_BODY_BYTES} bytes)")), "{too_large}");

@@ -658,3 +658,51 @@ fn reserved_concurrency_is_off_by_default_and_set_per_function_when_given() {
         assert_eq!(render(&t, &on, rc), Some(Value::String(expected.into())), "{bin}");
     }
 }
+
+/// Every header `openapi.yaml` documents: (request header parameters, response headers),
+/// lower-cased.
+fn openapi_headers() -> (BTreeSet<String>, BTreeSet<String>) {
+    fn walk(v: &Value, request: &mut BTreeSet<String>, response: &mut BTreeSet<String>) {
+        match v {
+            Value::Mapping(m) => {
+                if m.get("in").and_then(Value::as_str) == Some("header") {
+                    request.extend(m.get("name").and_then(Value::as_str).map(str::to_lowercase));
+                }
+                // A response's `headers` (components/headers holds their schemas by name too).
+                if let Some(Value::Mapping(h)) = m.get("headers") {
+                    if m.contains_key("description") {
+                        response.extend(h.keys().filter_map(Value::as_str).map(str::to_lowercase));
+                    }
+                }
+                m.values().for_each(|v| walk(v, request, response));
+            }
+            Value::Sequence(s) => s.iter().for_each(|v| walk(v, request, response)),
+            _ => {}
+        }
+    }
+    let spec: Value = serde_yaml_ng::from_str(&read("openapi.yaml")).expect("openapi.yaml parses");
+    let (mut request, mut response) = (BTreeSet::new(), BTreeSet::new());
+    walk(&spec["paths"], &mut request, &mut response);
+    walk(&spec["components"]["parameters"], &mut request, &mut response);
+    walk(&spec["components"]["responses"], &mut request, &mut response);
+    (request, response)
+}
+
+#[test]
+fn cors_allows_and_exposes_every_header_the_api_documents() {
+    let t = template();
+    let params = parameters(&t, &[("AllowedOrigins", "https://app.example")]);
+    let (_, api) = resources_of(&t, "AWS::Serverless::HttpApi").next().expect("the HTTP API");
+    let cors = render(&t, &params, &api["Properties"]["CorsConfiguration"]).expect("CORS with origins set");
+    let list = |key: &str| -> BTreeSet<String> {
+        cors[key].as_sequence().expect(key).iter().map(|v| v.as_str().expect("a header").to_owned()).collect()
+    };
+    let (request, response) = openapi_headers();
+    assert!(request.contains("idempotency-key") && response.contains("link"), "{request:?} {response:?}");
+    // Content-Type is CORS-safelisted in responses; Allow goes with a 405 only.
+    let response: BTreeSet<String> = response.into_iter().filter(|h| h != "allow").collect();
+    let allowed = list("AllowHeaders");
+    assert!(request.is_subset(&allowed), "AllowHeaders {allowed:?} lacks some of {request:?}");
+    let exposed = list("ExposeHeaders");
+    assert!(response.is_subset(&exposed), "ExposeHeaders {exposed:?} lacks some of {response:?}");
+}

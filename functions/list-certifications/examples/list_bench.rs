@@ -17,7 +17,9 @@ const TYPES: [&str; 4] = ["level_1", "level_2", "level_3", "level_4"];
 
 fn cert(i: usize) -> Certification {
     let mut c = certification(&format!("cert-{i:07}"), "2027-01-01T00:00:00Z");
-    c.mentor_id = format!("mentor-{}", i % 5000);
+    // mentor-7 holds the first 50 at every size (a mentor's list grows with that mentor, not
+    // with the table); the rest spread over 5,000 others.
+    c.mentor_id = if i < 50 { "mentor-7".into() } else { format!("mentor-{}", 100 + i % 5000) };
     c.cert_type = TYPES[i % 4].into();
     c.status = [Status::Active, Status::Active, Status::Expired, Status::Suspended][i % 4];
     c.created_at = at("2025-01-01T00:00:00Z") + chrono::TimeDelta::seconds(i as i64);

@@ -2,6 +2,7 @@
 //! `status`, newest first, one page plus the total and the next page's cursor.
 use lambda_http::{Body, Request, Response};
 use shared::http::cursor::page_response;
+use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{page_request, query, respond};
 use shared::store::ListFilter;
@@ -36,5 +37,6 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let data = found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect();
     params.push(("limit", page.limit.to_string()));
     let scope = scope(page.limit);
-    Ok(page_response(PATH, &scope, params, data, (page.page, page.limit, found.total), found.next))
+    // The Link is what the client calls: under a named stage, with its prefix.
+    Ok(page_response(&public_path(req, PATH), &scope, params, data, (page.page, page.limit, found.total), found.next))
 }

@@ -3,6 +3,7 @@
 //! page's cursor.
 use lambda_http::{Body, Request, Response};
 use shared::http::cursor::page_response;
+use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{page_request, query, respond};
 use shared::{ApiError, App};
@@ -27,5 +28,13 @@ async fn expiring(app: &App, req: &Request) -> Result<Response<Body>, ApiError> 
     let found = app.store.expiring(now, days, &page).await?;
     let data = found.items.into_iter().map(|c| CertificationView::expiring_item(c, now)).collect();
     let params = vec![("days", days.to_string()), ("limit", page.limit.to_string())];
-    Ok(page_response(PATH, &scope(page.limit), params, data, (page.page, page.limit, found.total), found.next))
+    // The Link is what the client calls: under a named stage, with its prefix.
+    Ok(page_response(
+        &public_path(req, PATH),
+        &scope(page.limit),
+        params,
+        data,
+        (page.page, page.limit, found.total),
+        found.next,
+    ))
 }

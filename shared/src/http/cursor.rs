@@ -11,7 +11,7 @@ use base64::Engine;
 
 const VERSION: &str = "v1";
 /// Longer input is not a cursor this service issued (a sort key is ~90 characters).
-const MAX_CURSOR_LEN: usize = 512;
+pub const MAX_CURSOR_LEN: usize = 512;
 
 /// What a cursor says: the page it opens and the sort key its page starts after.
 #[derive(Debug, Clone, PartialEq, Eq)]
