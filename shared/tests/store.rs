@@ -474,7 +474,9 @@ async fn the_expiry_scan_query_returns_stored_active_items_due_now() {
     // Paged one at a time: no page holds more, nothing is lost.
     let (one_by_one, pages) = due_all(&store, now, 1).await;
     assert_eq!(ids(&one_by_one), ["cert-due-1", "cert-due-2"]);
-    assert!(pages >= 5, "{pages} pages");
+    // (At least one page per shard; DynamoDB also ends a full page with a LastEvaluatedKey
+    // when nothing follows, moto does not.)
+    assert!(pages >= 4, "{pages} pages");
     // Once flipped it leaves the index; a stale read (wrong expires_at) does not flip.
     assert!(store.mark_expired(&due[0], now).await.unwrap());
     let mut stale = due[1].clone();
