@@ -1,7 +1,7 @@
 //! What a list costs as the table grows (issue 9): seeds N certifications into embedded
 //! dynoxide with BatchWriteItem (and `recount`, for the counts a create keeps), then for each
 //! list variant and for a cursor page in the middle of the list prints requests, items read
-//! (Query `ScannedCount`; count items come in one BatchGetItem, listed as a request) and the
+//! (Query `ScannedCount` plus the count items one BatchGetItem returns) and the
 //! median latency of 5 runs.
 //!
 //! `cargo run --release -p list-certifications --example list_bench -- 10000 100000`
@@ -92,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "{name:<52} {:>8} {:>10} {:>12.1}   ({})",
                 c.total(),
-                c.query_scanned,
+                c.items_read(),
                 times[2],
                 requests.join(", ")
             );

@@ -1,8 +1,9 @@
 //! The request-counting interceptor: what a piece of code sent to DynamoDB, per operation,
-//! and how many items its Queries read. Cost assertions in tests go through it.
+//! and how many items its Queries and BatchGetItems read. Cost assertions in tests go through it.
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -25,6 +26,8 @@ pub struct Counts {
     pub requests: BTreeMap<String, usize>,
     /// Sum of `ScannedCount` over Query responses: items the index had to read.
     pub query_scanned: i64,
+    /// Items BatchGetItem responses returned (the count items a total reads).
+    pub batch_got: i64,
 }
 
 impl Counts {
@@ -34,6 +37,11 @@ impl Counts {
 
     pub fn of(&self, operation: &str) -> usize {
         self.requests.get(operation).copied().unwrap_or(0)
+    }
+
+    /// Items read by Queries and BatchGetItems together.
+    pub fn items_read(&self) -> i64 {
+        self.query_scanned + self.batch_got
     }
 }
 
@@ -84,6 +92,12 @@ impl Intercept for RequestCounter {
             if let Some(q) = out.downcast_ref::<QueryOutput>() {
                 if let Ok(mut c) = self.inner.lock() {
                     c.query_scanned += i64::from(q.scanned_count);
+                }
+            }
+            if let Some(b) = out.downcast_ref::<BatchGetItemOutput>() {
+                let got: usize = b.responses.iter().flat_map(|r| r.values()).map(Vec::len).sum();
+                if let Ok(mut c) = self.inner.lock() {
+                    c.batch_got += got as i64;
                 }
             }
         }
