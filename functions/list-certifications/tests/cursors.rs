@@ -116,6 +116,25 @@ async fn walking_by_cursor_and_by_page_give_the_same_list_even_when_all_45_share
 }
 
 #[tokio::test]
+async fn under_a_named_stage_the_link_carries_the_stage_and_the_cursor_works() {
+    let db = TestDb::start().await;
+    for c in tied(3) {
+        db.store().create(&c).await.unwrap();
+    }
+    let app = db.app_at(NOW);
+    let staged = |query: &str| ApiRequest::new("GET", ROUTE).stage("prod").query(query).build();
+    let r = handle(&app, staged("limit=1&cert_type=level_1")).await;
+    let body = assert_json(&r, 200);
+    let cursor = body["pagination"]["next_cursor"].as_str().expect("a next page").to_owned();
+    // What a client calls: the stage prefix, every filter, the limit and the cursor.
+    let want = format!("</prod{ROUTE}?cert_type=level_1&limit=1&cursor={cursor}>; rel=\"next\"");
+    assert_eq!(link(&r).as_deref(), Some(want.as_str()));
+    // The cursor belongs to the list, not to the stage: it works the same under it.
+    let next = assert_json(&handle(&app, staged(&format!("limit=1&cert_type=level_1&cursor={cursor}"))).await, 200);
+    assert_eq!(next["pagination"]["page"], 2);
+}
+
+#[tokio::test]
 async fn rejected_cursors_and_pages_past_the_window_are_400s_that_send_nothing() {
     let db = TestDb::start().await;
     for c in tied(12) {
