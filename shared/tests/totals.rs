@@ -315,4 +315,19 @@ async fn a_transaction_conflict_is_retried_then_a_503() {
     assert_eq!(store.list(&suspended, now, &page).await.unwrap().total, 1);
     let active = ListFilter { status: Some(Status::Active), ..Default::default() };
     assert_eq!(store.list(&active, now, &page).await.unwrap().total, 0);
+
+    // A part throttled inside the transaction (a hot count shard): retried like a conflict,
+    // and past the attempts a 503, never a 500.
+    let throttled = |id: &str, times| {
+        let codes = ["None", "ThrottlingError", "None", "None", "None"];
+        let faults = Faults::new(vec![Fault::transaction_cancelled(format!("\"{id}\""), &codes, times)]);
+        (db.store_with(&faults), faults)
+    };
+    let (faulty, faults) = throttled("cert-3", 2);
+    faulty.create(&certification("cert-3", "2027-01-01T00:00:00Z")).await.unwrap();
+    assert_eq!(faults.injected(), 2);
+    let (faulty, _) = throttled("cert-4", usize::MAX);
+    let r = faulty.create(&certification("cert-4", "2027-01-01T00:00:00Z")).await;
+    assert!(matches!(r, Err(StoreError::Unavailable(_))), "{r:?}");
+    assert_eq!(store.list(&ListFilter::default(), now, &page).await.unwrap().total, 2);
 }

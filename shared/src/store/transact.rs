@@ -4,9 +4,9 @@
 //!
 //! Count items are written by many transactions at once; on DynamoDB two transactions on one
 //! item at the same moment cancel one of them with reason `TransactionConflict` (emulators
-//! never do; tests inject it). A cancellation only for that reason is retried with a fresh
-//! build (new random count shards) a bounded number of times, then answered as
-//! [`StoreError::Unavailable`] (a 503 with `Retry-After`).
+//! never do; tests inject it). A cancellation only for that reason (or a part's throttling)
+//! is retried with a fresh build (new random count shards) a bounded number of times, then
+//! answered as [`StoreError::Unavailable`] (a 503 with `Retry-After`).
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -21,6 +21,10 @@ use super::item::Item;
 pub const MAX_TRANSACTION_ATTEMPTS: usize = 8;
 
 pub(crate) const TRANSACTION_CONFLICT: &str = "TransactionConflict";
+/// Cancellation reasons that pass by themselves: a racing transaction, or a part throttled
+/// (a hot item; the SDK retries throttled requests, but a cancelled transaction's per-part
+/// throttling is only in its reasons). Retried; past the attempts, a 503 (never a 500).
+const RETRIED: [&str; 3] = [TRANSACTION_CONFLICT, "ThrottlingError", "ProvisionedThroughputExceeded"];
 pub(crate) const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
 
 /// How a transaction ended.
@@ -49,8 +53,9 @@ impl Transacted {
 }
 
 impl Store {
-    /// Sends the transaction `build` makes (the SDK's own retries cover throttling and
-    /// transport), rebuilding and resending it while it is cancelled only by conflicts.
+    /// Sends the transaction `build` makes (the SDK's own retries cover throttled requests and
+    /// transport), rebuilding and resending it while it is cancelled only by conflicts or
+    /// per-part throttling.
     pub(crate) async fn transact(
         &self,
         build: impl Fn() -> Result<Vec<TransactWriteItem>, StoreError>,
@@ -69,13 +74,14 @@ impl Store {
                     .collect(),
                 _ => return Err(classify(err)),
             };
-            let conflict_only = parts.iter().any(|p| p.0 == TRANSACTION_CONFLICT)
-                && parts.iter().all(|p| p.0 == TRANSACTION_CONFLICT || p.0 == "None");
-            if !conflict_only {
+            let passing = |code: &str| RETRIED.contains(&code);
+            let only_passing =
+                parts.iter().any(|p| passing(&p.0)) && parts.iter().all(|p| passing(&p.0) || p.0 == "None");
+            if !only_passing {
                 return Ok(Transacted::Cancelled(parts));
             }
             let codes: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
-            tracing::info!(?codes, "transaction conflict; retrying");
+            tracing::info!(?codes, "transaction cancelled by a conflict or throttling; retrying");
         }
         Err(StoreError::Unavailable(format!("transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")))
     }

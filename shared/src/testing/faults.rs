@@ -26,12 +26,17 @@ impl Fault {
     /// A `TransactionCanceledException` with reason `TransactionConflict` for each of
     /// `parts` parts, as DynamoDB answers when another transaction holds an item.
     pub fn transaction_conflict(marker: impl Into<String>, parts: usize, times: usize) -> Self {
-        let reasons: Vec<serde_json::Value> = (0..parts)
-            .map(|_| serde_json::json!({"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}))
-            .collect();
+        Self::transaction_cancelled(marker, &vec!["TransactionConflict"; parts], times)
+    }
+
+    /// A `TransactionCanceledException` with these reason codes, one per part (`"None"` for
+    /// a part that was fine), e.g. `ThrottlingError` on a hot item.
+    pub fn transaction_cancelled(marker: impl Into<String>, codes: &[&str], times: usize) -> Self {
+        let reasons: Vec<serde_json::Value> =
+            codes.iter().map(|code| serde_json::json!({"Code": code, "Message": "injected"})).collect();
         let body = serde_json::json!({
             "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+            "Message": format!("Transaction cancelled, please refer cancellation reasons for specific reasons {codes:?}"),
             "CancellationReasons": reasons,
         });
         Self { operation: "TransactWriteItems", marker: marker.into(), times, status: 400, body: body.to_string() }
