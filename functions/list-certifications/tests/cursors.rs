@@ -221,8 +221,9 @@ async fn costs(n: usize) -> Vec<(String, usize, i64)> {
     ] {
         let (r, first) = db.counter.measure(handle(&app, get(query))).await;
         let body = assert_json(&r, 200);
-        // A total reads at most 4 count keys × 16 shards.
-        assert!(first.batch_got <= 64, "{query}: {} count items", first.batch_got);
+        // A total reads at most 64 + 3 × 16 count items, in at most two BatchGetItems.
+        assert!(first.batch_got <= 112, "{query}: {} count items", first.batch_got);
+        assert!(first.of("BatchGetItem") <= 2, "{query}: {first:?}");
         out.push((query.to_string(), first.total(), first.query_scanned));
         if let Some(cursor) = body["pagination"]["next_cursor"].as_str() {
             let (r, next) = db.counter.measure(handle(&app, get(&format!("{query}&cursor={cursor}")))).await;

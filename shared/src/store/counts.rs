@@ -8,12 +8,19 @@
 //! The effective status (a stored `active` past `expires_at` is `expired`) is a correction
 //! the list makes from the not-yet-flipped items on `active-by-expiry` (see `store::list`).
 //!
-//! Keys without a mentor are hot (every create adds to `(active)`), so each is split into
-//! [`COUNT_SHARDS`] items: a write adds to a random one, a read sums them all. A transactional
-//! write costs 2 write units per item, so one item (one partition, ~1,000 units/s) would cap
-//! creates near 500/s and conflict constantly; sixteen shards put 1,000 creates/s at ~63
-//! updates/s per item. A total reads at most 4 × 16 = 64 items: one BatchGetItem.
-//! A mentor's keys are one item each: one mentor is not created 1,000 times a second.
+//! Keys without a mentor are hot (every create adds to `(active)` and `(type, active)`), so
+//! each is split into shards: a write adds to a random one, a read sums them all. A
+//! transactional write costs 2 write units per item, so one item (one partition, ~1,000
+//! units/s) would cap creates near 500/s. The nearer limit is `TransactionConflict`: two
+//! transactions holding one shard at once cancel one of them (retried with fresh shards, see
+//! `store::transact`). The `active` keys, which every create touches, get
+//! [`ACTIVE_COUNT_SHARDS`] (64): at 1,000 creates/s a shard sees ~16 transactions/s, and with
+//! a 5 ms hold ~27% of first attempts conflict (16 shards: ~70%; model in
+//! `docs/data-model.md`, "Write ceiling"). The other statuses change only by updates, deletes
+//! and the scan: [`COUNT_SHARDS`] (16). A total reads at most 64 + 3 × 16 = 112 items: two
+//! BatchGetItems, sent together. A mentor's keys are one item each: one mentor is not created
+//! 1,000 times a second. More shards can be added at any time (absent items count 0); fewer
+//! need a `recount`.
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
@@ -25,7 +32,10 @@ use super::item::{n, s, Item};
 use super::table::attr;
 use crate::domain::{Certification, Status};
 
+/// Shards of an unmentored key of a stored status other than `active`.
 pub const COUNT_SHARDS: u32 = 16;
+/// Shards of the unmentored `active` keys, which every create touches.
+pub const ACTIVE_COUNT_SHARDS: u32 = 64;
 /// The prefix of every count item's id (a certification id never contains `#`).
 pub const COUNT_ID_PREFIX: &str = "count#";
 /// BatchGetItem's `UnprocessedKeys` are retried this often before the read is a 503.
@@ -46,10 +56,10 @@ impl CountKey {
     }
 
     pub fn shards(&self) -> u32 {
-        if self.mentor_id.is_some() {
-            1
-        } else {
-            COUNT_SHARDS
+        match (&self.mentor_id, self.status) {
+            (Some(_), _) => 1,
+            (None, Status::Active) => ACTIVE_COUNT_SHARDS,
+            (None, _) => COUNT_SHARDS,
         }
     }
 
@@ -148,33 +158,38 @@ impl Store {
     }
 
     /// The sum of the counts of `keys` (every shard), read strongly consistent so a total
-    /// reflects every write already answered. One BatchGetItem for up to 100 items.
+    /// reflects every write already answered. One BatchGetItem per 100 items, sent together.
     #[instrument(skip(self, keys), fields(keys = keys.len()))]
     pub async fn count_sum(&self, keys: &[CountKey]) -> Result<i64, StoreError> {
         let ids: Vec<String> = keys.iter().flat_map(|k| (0..k.shards()).map(move |sh| k.item_id(sh))).collect();
+        // BatchGetItem takes 100 keys: the chunks go together.
+        let sums = futures::future::try_join_all(ids.chunks(100).map(|chunk| self.count_chunk(chunk))).await?;
+        Ok(sums.into_iter().sum())
+    }
+
+    /// The sum of up to 100 count items, retrying what comes back unprocessed.
+    async fn count_chunk(&self, ids: &[String]) -> Result<i64, StoreError> {
         let mut total = 0i64;
-        for chunk in ids.chunks(100) {
-            let mut pending: Vec<Item> = chunk.iter().map(|id| Item::from([(attr::ID.to_owned(), s(id))])).collect();
-            for round in 0.. {
-                if pending.is_empty() {
-                    break;
-                }
-                if round == MAX_BATCH_GET_ROUNDS {
-                    return Err(StoreError::Unavailable("count read kept coming back unprocessed".into()));
-                }
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut pending)))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| StoreError::Internal(format!("build a count read: {e}")))?;
-                let out =
-                    self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
-                for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                    total += count_of(&item)?;
-                }
-                if let Some(left) = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                    pending = left.keys;
-                }
+        let mut pending: Vec<Item> = ids.iter().map(|id| Item::from([(attr::ID.to_owned(), s(id))])).collect();
+        for round in 0.. {
+            if pending.is_empty() {
+                break;
+            }
+            if round == MAX_BATCH_GET_ROUNDS {
+                return Err(StoreError::Unavailable("count read kept coming back unprocessed".into()));
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Internal(format!("build a count read: {e}")))?;
+            let out =
+                self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                total += count_of(&item)?;
+            }
+            if let Some(left) = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                pending = left.keys;
             }
         }
         Ok(total)

@@ -14,10 +14,10 @@ use super::error::{classify, StoreError};
 use super::handle::Store;
 use super::item::Item;
 
-/// Attempts of one transaction that keeps being cancelled by `TransactionConflict`. With 16
-/// count shards a conflict needs two writers on one shard within a transaction's lifetime;
-/// eight fresh draws make a run of them vanishingly rare short of overload. The SDK does not
-/// retry a conflict itself.
+/// Attempts of one transaction that keeps being cancelled by `TransactionConflict`. A conflict
+/// needs two writers on one count shard within a transaction's lifetime; each attempt draws
+/// fresh shards, so eight make a run of them rare short of overload (the model, with figures,
+/// is in `docs/data-model.md`, "Write ceiling"). The SDK does not retry a conflict itself.
 pub const MAX_TRANSACTION_ATTEMPTS: usize = 8;
 
 pub(crate) const TRANSACTION_CONFLICT: &str = "TransactionConflict";
