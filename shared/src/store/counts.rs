@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
 use tracing::instrument;
 
-use super::error::{classify, StoreError};
+use super::error::{built, classify, StoreError};
 use super::handle::Store;
 use super::item::{n, s, Item};
 use super::table::attr;
@@ -149,9 +149,8 @@ impl Store {
                     .key(attr::ID, s(key.item_id(random_shard(key.shards()))))
                     .update_expression("ADD #n :d")
                     .expression_attribute_names("#n", attr::COUNT)
-                    .expression_attribute_values(":d", n(d))
-                    .build()
-                    .map_err(|e| StoreError::Internal(format!("build a count update: {e}")))?;
+                    .expression_attribute_values(":d", n(d));
+                let update = built("a count update", update.build())?;
                 Ok(TransactWriteItem::builder().update(update).build())
             })
             .collect()
@@ -178,11 +177,9 @@ impl Store {
             if round == MAX_BATCH_GET_ROUNDS {
                 return Err(StoreError::Unavailable("count read kept coming back unprocessed".into()));
             }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut pending)))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| StoreError::Internal(format!("build a count read: {e}")))?;
+            let request =
+                KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(true);
+            let request = built("a count read", request.build())?;
             let out =
                 self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {

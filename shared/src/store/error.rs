@@ -54,6 +54,12 @@ where
     }
 }
 
+/// A request the SDK's builder refused (a required field left out): a bug here, so internal.
+/// `what` names the request in the message.
+pub(crate) fn built<T>(what: &str, r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Internal(format!("build {what}: {e}")))
+}
+
 /// The result of a conditional write: `Ok(Some(output))` when it was applied, `Ok(None)`
 /// when its condition failed (the caller says what that means), any other failure classified.
 pub(crate) fn unless_condition_failed<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, StoreError>

@@ -11,7 +11,7 @@ use tracing::instrument;
 
 use super::by_expiry::{continue_after, expiry_from, expiry_through, resume_at};
 use super::counts::Deltas;
-use super::error::{classify, unless_condition_failed, StoreError};
+use super::error::{built, classify, unless_condition_failed, StoreError};
 use super::handle::Store;
 use super::item::{from_item, n, s, sharded, status, ts, type_status_pk, Item};
 use super::table::attr;
@@ -128,7 +128,7 @@ impl Store {
             for (k, v) in bump_values {
                 update = update.expression_attribute_values(k, v);
             }
-            let update = update.build().map_err(|e| StoreError::Internal(format!("build the expiry flip: {e}")))?;
+            let update = built("the expiry flip", update.build())?;
             let mut parts: Vec<TransactWriteItem> = vec![TransactWriteItem::builder().update(update).build()];
             parts.extend(self.count_updates(&deltas)?);
             Ok(parts)

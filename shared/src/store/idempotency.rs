@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use super::error::{classify, StoreError};
+use super::error::{built, classify, StoreError};
 use super::handle::Store;
 use super::item::{n, s, Item};
 use super::table::attr;
@@ -166,9 +166,8 @@ impl Store {
             .condition_expression("attribute_not_exists(#id) OR #purge <= :now")
             .expression_attribute_names("#id", attr::ID)
             .expression_attribute_names("#purge", attr::PURGE_AT)
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .build()
-            .map_err(|e| StoreError::Internal(format!("build the key record's Put: {e}")))?;
+            .expression_attribute_values(":now", n(now.timestamp()));
+        let put = built("the key record's Put", put.build())?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use tracing::instrument;
 
 use super::counts::Deltas;
-use super::error::{classify, StoreError};
+use super::error::{built, classify, StoreError};
 use super::handle::Store;
 use super::item::{from_item, n, s, stored_item};
 use super::table::attr;
@@ -15,10 +15,6 @@ use crate::domain::Certification;
 
 /// Rounds of read-then-conditional-delete when concurrent writes keep changing the record.
 const MAX_DELETE_ATTEMPTS: usize = 8;
-
-fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::Internal(format!("build a request: {e}")))
-}
 
 impl Store {
     /// One transaction: the Put, conditional on the id being new, and its count updates.
@@ -59,7 +55,7 @@ impl Store {
             .set_item(Some(stored_item(c)?))
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", attr::ID);
-        let mut parts = vec![TransactWriteItem::builder().put(built(put.build())?).build()];
+        let mut parts = vec![TransactWriteItem::builder().put(built("the certification's Put", put.build())?).build()];
         parts.extend(extra.iter().cloned());
         parts.extend(self.count_updates(&Deltas::created(c))?);
         Ok(parts)
@@ -112,7 +108,7 @@ impl Store {
                         .expression_attribute_values(":seen", n(v)),
                 }
                 .expression_attribute_names("#id", attr::ID);
-                let mut parts = vec![TransactWriteItem::builder().delete(built(delete.build())?).build()];
+                let mut parts = vec![TransactWriteItem::builder().delete(built("the Delete", delete.build())?).build()];
                 parts.extend(self.count_updates(&Deltas::deleted(&old))?);
                 Ok(parts)
             };

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::counts::Deltas;
-use super::error::{classify, StoreError};
+use super::error::{built, classify, StoreError};
 use super::handle::Store;
 use super::item::{active_pk, from_item, n, s, sharded, sort_key, status, ts, type_status_pk, Item};
 use super::table::attr;
@@ -192,9 +192,8 @@ impl Store {
             .condition_expression(e.conditions.join(" AND "))
             .set_expression_attribute_names(Some(e.names.clone()))
             .set_expression_attribute_values(Some(e.values.clone()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|err| StoreError::Internal(format!("build an update: {err}")))?;
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let update = built("an update", update.build())?;
         let mut parts = vec![TransactWriteItem::builder().update(update).build()];
         parts.extend(self.count_updates(deltas)?);
         Ok(parts)
