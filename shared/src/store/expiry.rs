@@ -133,13 +133,7 @@ impl Store {
             parts.extend(self.count_updates(&deltas)?);
             Ok(parts)
         };
-        match self.transact(parts).await? {
-            Transacted::Applied => Ok(true),
-            outcome if outcome.condition_failed(0) => Ok(false),
-            Transacted::Cancelled(parts) => {
-                Err(StoreError::Internal(format!("expiry of {} cancelled: {parts:?}", c.id)))
-            }
-        }
+        Ok(self.transact(parts).await? == Transacted::Applied)
     }
 
     /// One DynamoDB page of `band` (`start` is the previous page's `LastEvaluatedKey`):

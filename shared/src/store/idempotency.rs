@@ -146,10 +146,8 @@ impl Store {
         let part = self.key_record_put(key, record, now)?;
         match self.create_with(c, vec![part]).await? {
             Transacted::Applied => Ok(KeyedCreate::Created),
-            outcome if outcome.condition_failed(1) => Ok(KeyedCreate::KeyTaken),
-            Transacted::Cancelled(codes) => {
-                Err(StoreError::Internal(format!("create of {} cancelled: {codes:?}", c.id)))
-            }
+            // Part 0's (the id's) is a Conflict from create_with: this is the key record's.
+            Transacted::ConditionFailed { .. } => Ok(KeyedCreate::KeyTaken),
         }
     }
 

@@ -20,12 +20,8 @@ impl Store {
     /// One transaction: the Put, conditional on the id being new, and its count updates.
     #[instrument(skip(self, c), fields(id = %c.id))]
     pub async fn create(&self, c: &Certification) -> Result<(), StoreError> {
-        match self.create_with(c, Vec::new()).await? {
-            Transacted::Applied => Ok(()),
-            Transacted::Cancelled(parts) => {
-                Err(StoreError::Internal(format!("create of {} cancelled: {parts:?}", c.id)))
-            }
-        }
+        // Without extra parts the only failed condition is the id's: a Conflict.
+        self.create_with(c, Vec::new()).await.map(|_| ())
     }
 
     /// Creates `c` with `extra` parts and its count updates in one TransactWriteItems: all
@@ -38,11 +34,12 @@ impl Store {
         c: &Certification,
         extra: Vec<TransactWriteItem>,
     ) -> Result<Transacted, StoreError> {
-        let outcome = self.transact(|| self.create_parts(c, &extra)).await?;
-        if outcome.condition_failed(0) {
-            return Err(StoreError::Conflict(format!("a certification with id '{}' already exists", c.id)));
+        match self.transact(|| self.create_parts(c, &extra)).await? {
+            Transacted::ConditionFailed { part: 0, .. } => {
+                Err(StoreError::Conflict(format!("a certification with id '{}' already exists", c.id)))
+            }
+            outcome => Ok(outcome),
         }
-        Ok(outcome)
     }
 
     fn create_parts(
@@ -114,10 +111,7 @@ impl Store {
             };
             match self.transact(parts).await? {
                 Transacted::Applied => return Ok(old),
-                outcome if outcome.condition_failed(0) => continue,
-                Transacted::Cancelled(parts) => {
-                    return Err(StoreError::Internal(format!("delete of {id} cancelled: {parts:?}")))
-                }
+                Transacted::ConditionFailed { .. } => continue,
             }
         }
         Err(StoreError::Unavailable(format!("delete of {id} kept racing concurrent writers")))

@@ -1,6 +1,6 @@
-//! TransactWriteItems with the outcome each part needs: applied, or cancelled with the
-//! reason (and, when the part asked for `ReturnValuesOnConditionCheckFailure`, the item as
-//! it was) of each part, in request order.
+//! TransactWriteItems with the outcome callers need: applied, or cancelled by one part's own
+//! condition (with the item as it was, when the part asked for
+//! `ReturnValuesOnConditionCheckFailure`).
 //!
 //! Count items are written by many transactions at once; on DynamoDB two transactions on one
 //! item at the same moment cancel one of them with reason `TransactionConflict` (emulators
@@ -25,31 +25,20 @@ pub(crate) const TRANSACTION_CONFLICT: &str = "TransactionConflict";
 /// (a hot item; the SDK retries throttled requests, but a cancelled transaction's per-part
 /// throttling is only in its reasons). Retried; past the attempts, a 503 (never a 500).
 const RETRIED: [&str; 3] = [TRANSACTION_CONFLICT, "ThrottlingError", "ProvisionedThroughputExceeded"];
-pub(crate) const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
+const CONDITIONAL_CHECK_FAILED: &str = "ConditionalCheckFailed";
 
-/// How a transaction ended.
+/// How a transaction ended. Any other cancellation (not a part's own condition, not retried
+/// away) is [`StoreError::Internal`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Transacted {
     Applied,
-    /// Nothing was written; per part (in request order) its reason code (`"None"` for the
-    /// parts that were fine) and the item as it was, when the part asked for it.
-    Cancelled(Vec<(String, Option<Item>)>),
-}
-
-impl Transacted {
-    /// Whether part `i` was cancelled by its own condition.
-    pub(crate) fn condition_failed(&self, i: usize) -> bool {
-        matches!(self, Transacted::Cancelled(parts) if parts.get(i).map(|p| p.0.as_str()) == Some(CONDITIONAL_CHECK_FAILED))
-    }
-
-    /// The item part `i` found when its condition failed (`None` if it did not exist, did
-    /// not fail, or did not ask).
-    pub(crate) fn old_item(&self, i: usize) -> Option<Item> {
-        match self {
-            Transacted::Cancelled(parts) if self.condition_failed(i) => parts.get(i).and_then(|p| p.1.clone()),
-            _ => None,
-        }
-    }
+    /// Nothing was written: the condition of part `part` (the first, in request order, whose
+    /// own condition failed) did not hold; `item` is that item as it was, when the part asked
+    /// for it (`ReturnValuesOnConditionCheckFailure`) and it existed.
+    ConditionFailed {
+        part: usize,
+        item: Option<Item>,
+    },
 }
 
 impl Store {
@@ -74,13 +63,16 @@ impl Store {
                     .collect(),
                 _ => return Err(classify(err)),
             };
+            if let Some(part) = parts.iter().position(|p| p.0 == CONDITIONAL_CHECK_FAILED) {
+                return Ok(Transacted::ConditionFailed { part, item: parts.into_iter().nth(part).and_then(|p| p.1) });
+            }
+            let codes: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
             let passing = |code: &str| RETRIED.contains(&code);
             let only_passing =
                 parts.iter().any(|p| passing(&p.0)) && parts.iter().all(|p| passing(&p.0) || p.0 == "None");
             if !only_passing {
-                return Ok(Transacted::Cancelled(parts));
+                return Err(StoreError::Internal(format!("transaction cancelled: {codes:?}")));
             }
-            let codes: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
             tracing::info!(?codes, "transaction cancelled by a conflict or throttling; retrying");
         }
         Err(StoreError::Unavailable(format!("transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")))

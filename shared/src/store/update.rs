@@ -166,10 +166,7 @@ impl Store {
                     Transacted::Applied => {
                         return self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))
                     }
-                    outcome if outcome.condition_failed(0) => outcome.old_item(0),
-                    Transacted::Cancelled(parts) => {
-                        return Err(StoreError::Internal(format!("update of {id} cancelled: {parts:?}")))
-                    }
+                    Transacted::ConditionFailed { item, .. } => item,
                 }
             };
             let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
