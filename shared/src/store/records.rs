@@ -7,10 +7,10 @@ use tracing::instrument;
 use super::counts::Deltas;
 use super::error::{built, classify, StoreError};
 use super::handle::Store;
-use super::item::{from_item, n, s, stored_item};
+use super::item::{from_item, s, stored_item};
 use super::table::attr;
 use super::transact::Transacted;
-use super::version::{IfMatch, VERSION_NAME};
+use super::version::{self, IfMatch, VERSION_NAME};
 use crate::domain::Certification;
 
 /// Rounds of read-then-conditional-delete when concurrent writes keep changing the record.
@@ -87,24 +87,16 @@ impl Store {
     pub async fn delete_if(&self, id: &str, if_match: Option<&IfMatch>) -> Result<Certification, StoreError> {
         for _ in 0..MAX_DELETE_ATTEMPTS {
             let Some(old) = self.get(id).await? else { return Err(StoreError::NotFound(id.to_owned())) };
-            if if_match.is_some_and(|m| !m.matches(old.version)) {
-                return Err(StoreError::PreconditionFailed(id.to_owned()));
-            }
+            version::precondition(if_match, id, old.version)?;
             let parts = || {
+                let (seen, value) = version::is_exactly(old.version, "seen");
                 let delete = Delete::builder()
                     .table_name(&self.table)
                     .key(attr::ID, s(id))
-                    .expression_attribute_names(VERSION_NAME, attr::VERSION);
-                // Version 0 is an item written before versions existed.
-                let delete = match old.version {
-                    0 => delete.condition_expression(format!(
-                        "attribute_exists(#id) AND attribute_not_exists({VERSION_NAME})"
-                    )),
-                    v => delete
-                        .condition_expression(format!("attribute_exists(#id) AND {VERSION_NAME} = :seen"))
-                        .expression_attribute_values(":seen", n(v)),
-                }
-                .expression_attribute_names("#id", attr::ID);
+                    .condition_expression(format!("attribute_exists(#id) AND {seen}"))
+                    .expression_attribute_names("#id", attr::ID)
+                    .expression_attribute_names(VERSION_NAME, attr::VERSION)
+                    .set_expression_attribute_values(value.map(|v| [v].into()));
                 let mut parts = vec![TransactWriteItem::builder().delete(built("the Delete", delete.build())?).build()];
                 parts.extend(self.count_updates(&Deltas::deleted(&old))?);
                 Ok(parts)

@@ -130,9 +130,7 @@ impl Store {
         let mut prior = None;
         if patch.status.is_some() || patch.cert_type.is_some() {
             let old = self.get(id).await?.ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
-            if if_match.is_some_and(|m| !m.matches(old.version)) {
-                return Err(StoreError::PreconditionFailed(id.to_owned()));
-            }
+            version::precondition(if_match, id, old.version)?;
             plan = replan(id, patch, &old, now)?;
             prior = Some(old);
         }
@@ -171,9 +169,7 @@ impl Store {
             };
             let Some(old) = old else { return Err(StoreError::NotFound(id.to_owned())) };
             let old = from_item(old)?;
-            if if_match.is_some_and(|m| !m.matches(old.version)) {
-                return Err(StoreError::PreconditionFailed(id.to_owned()));
-            }
+            version::precondition(if_match, id, old.version)?;
             plan = replan(id, patch, &old, now)?;
             prior = Some(old);
         }
@@ -332,10 +328,8 @@ fn plan_expression(
                 let list = AttributeValue::L(kept.collect::<Result<_, _>>()?);
                 let list = e.value("history", list);
                 e.set.push(format!("{history} = {list}"));
-                let condition = match seen_version {
-                    0 => format!("attribute_not_exists({ver})"),
-                    v => format!("{ver} = {}", e.value("seen_version", n(v))),
-                };
+                let (condition, value) = version::is_exactly(*seen_version, "seen_version");
+                e.values.extend(value);
                 e.condition(condition);
             }
         }

@@ -3,6 +3,7 @@
 //! writers holding the same tag exactly one succeeds.
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::error::StoreError;
 use super::item::n;
 use super::table::attr;
 
@@ -22,6 +23,25 @@ impl IfMatch {
             IfMatch::Any => true,
             IfMatch::Versions(vs) => vs.contains(&version),
         }
+    }
+}
+
+/// A record just read (strongly consistent) against `if_match`: a tag naming none of its
+/// version is [`StoreError::PreconditionFailed`]. The write that follows is conditional on
+/// what was read, so the answer holds at the write.
+pub(crate) fn precondition(if_match: Option<&IfMatch>, id: &str, version: u64) -> Result<(), StoreError> {
+    match if_match {
+        Some(m) if !m.matches(version) => Err(StoreError::PreconditionFailed(id.to_owned())),
+        _ => Ok(()),
+    }
+}
+
+/// The condition that the stored version is exactly `seen` (version 0: an item without the
+/// attribute), and the value it needs under the placeholder `:<key>`.
+pub(crate) fn is_exactly(seen: u64, key: &str) -> (String, Option<(String, AttributeValue)>) {
+    match seen {
+        0 => (format!("attribute_not_exists({VERSION_NAME})"), None),
+        v => (format!("{VERSION_NAME} = :{key}"), Some((format!(":{key}"), n(v)))),
     }
 }
 
@@ -86,5 +106,16 @@ mod tests {
         assert_eq!(c, "(#ver = :im_none)");
         assert_eq!(v.len(), 1);
         assert!(IfMatch::Any.matches(9) && !IfMatch::Versions(vec![1]).matches(2));
+    }
+
+    #[test]
+    fn exactly_one_version_and_the_precondition_on_a_read_record() {
+        assert_eq!(is_exactly(0, "seen"), ("attribute_not_exists(#ver)".to_string(), None));
+        assert_eq!(is_exactly(4, "seen"), ("#ver = :seen".to_string(), Some((":seen".to_string(), n(4)))));
+        assert!(precondition(None, "cert-a", 3).is_ok());
+        assert!(precondition(Some(&IfMatch::Any), "cert-a", 3).is_ok());
+        assert!(precondition(Some(&IfMatch::Versions(vec![2, 3])), "cert-a", 3).is_ok());
+        let stale = precondition(Some(&IfMatch::Versions(vec![2])), "cert-a", 3);
+        assert!(matches!(stale, Err(StoreError::PreconditionFailed(id)) if id == "cert-a"));
     }
 }
