@@ -65,7 +65,8 @@ pub struct ListFilter {
 const NOT_EXPIRED: &str = "#exp > :now";
 
 impl Store {
-    /// The filtered list, newest first, one page of it and the total.
+    /// The filtered list, newest first, one page of it and the total. The page and the
+    /// count items are read at the same time.
     #[instrument(skip(self, now))]
     pub async fn list(
         &self,
@@ -74,6 +75,29 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Certification>, StoreError> {
         let now = now.trunc_subsecs(0);
+        let (m, t) = (filter.mentor_id.as_deref(), filter.cert_type.as_deref());
+        let keys: Vec<CountKey> = match filter.status {
+            None => Status::ALL.iter().map(|&st| CountKey::new(m, t, st)).collect(),
+            Some(st) => vec![CountKey::new(m, t, st)],
+        };
+        let ((merged, unflipped), stored) =
+            futures::future::try_join(self.filtered_page(filter, now, page), self.count_sum(&keys)).await?;
+        let total = match filter.status {
+            Some(Status::Active) => stored - unflipped,
+            Some(Status::Expired) => stored + unflipped,
+            _ => stored,
+        };
+        Ok(Page { items: merged.items, total: u64::try_from(total).unwrap_or(0), next: merged.next })
+    }
+
+    /// One page of the filtered list, and how many stored-`active` items of the filter are
+    /// already past expiry (0 unless the status filter makes them matter).
+    async fn filtered_page(
+        &self,
+        filter: &ListFilter,
+        now: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> Result<(Merged, i64), StoreError> {
         let (m, t) = (filter.mentor_id.as_deref(), filter.cert_type.as_deref());
         // The stored-`active` items already past expiry count as `expired`: read them (a
         // handful, the ones the expiry scan has not flipped yet) when the status matters.
@@ -100,20 +124,8 @@ impl Store {
                 }
             }
         }
-        let Merged { items, next, .. } =
-            self.merge(streams, Order::NewestFirst, page.offset(), page.limit, page.after.as_deref()).await?;
-        let keys: Vec<CountKey> = match filter.status {
-            None => Status::ALL.iter().map(|&st| CountKey::new(m, t, st)).collect(),
-            Some(st) => vec![CountKey::new(m, t, st)],
-        };
-        let stored = self.count_sum(&keys).await?;
-        let unflipped = due.map_or(0, |d| d.len() as i64);
-        let total = match filter.status {
-            Some(Status::Active) => stored - unflipped,
-            Some(Status::Expired) => stored + unflipped,
-            _ => stored,
-        };
-        Ok(Page { items, total: u64::try_from(total).unwrap_or(0), next })
+        let merged = self.merge(streams, Order::NewestFirst, page.offset(), page.limit, page.after.as_deref()).await?;
+        Ok((merged, due.map_or(0, |d| d.len() as i64)))
     }
 
     /// Effectively active certifications with `now < expires_at <= now + days`, soonest
@@ -168,44 +180,53 @@ impl Store {
 
     /// The stored-`active` certifications with `expires_at <= now` (the expiry scan has not
     /// flipped them yet), optionally of one mentor and type. As many as expire between two
-    /// scan runs, whatever the table's size.
+    /// scan runs, whatever the table's size. The index's shards are read at the same time.
     async fn due_unflipped(
         &self,
         now: DateTime<Utc>,
         mentor_id: Option<&str>,
         cert_type: Option<&str>,
     ) -> Result<Vec<Certification>, StoreError> {
+        let shards = (0..LIST_SHARDS).map(|shard| self.due_unflipped_in(shard, now, mentor_id, cert_type));
+        Ok(futures::future::try_join_all(shards).await?.into_iter().flatten().collect())
+    }
+
+    /// [`Store::due_unflipped`] on one shard of `active-by-expiry`, every page.
+    async fn due_unflipped_in(
+        &self,
+        shard: u32,
+        now: DateTime<Utc>,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+    ) -> Result<Vec<Certification>, StoreError> {
         let mut out = Vec::new();
-        for shard in 0..LIST_SHARDS {
-            let mut start = None;
-            loop {
-                let mut q = self
-                    .active_by_expiry(shard, "#exp < :now")
-                    .expression_attribute_values(":now", expiry_through(now))
-                    .set_exclusive_start_key(start.take());
-                let mut filters = Vec::new();
-                if let Some(m) = mentor_id {
-                    q = q.expression_attribute_names("#m", attr::MENTOR_ID).expression_attribute_values(":m", s(m));
-                    filters.push("#m = :m");
-                }
-                if let Some(t) = cert_type {
-                    q = q.expression_attribute_names("#ct", attr::CERT_TYPE).expression_attribute_values(":ct", s(t));
-                    filters.push("#ct = :ct");
-                }
-                if !filters.is_empty() {
-                    q = q.filter_expression(filters.join(" AND "));
-                }
-                let page = q.send().await.map_err(classify)?;
-                for item in page.items.unwrap_or_default() {
-                    out.push(from_item(item)?);
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+        let mut start = None;
+        loop {
+            let mut q = self
+                .active_by_expiry(shard, "#exp < :now")
+                .expression_attribute_values(":now", expiry_through(now))
+                .set_exclusive_start_key(start.take());
+            let mut filters = Vec::new();
+            if let Some(m) = mentor_id {
+                q = q.expression_attribute_names("#m", attr::MENTOR_ID).expression_attribute_values(":m", s(m));
+                filters.push("#m = :m");
+            }
+            if let Some(t) = cert_type {
+                q = q.expression_attribute_names("#ct", attr::CERT_TYPE).expression_attribute_values(":ct", s(t));
+                filters.push("#ct = :ct");
+            }
+            if !filters.is_empty() {
+                q = q.filter_expression(filters.join(" AND "));
+            }
+            let page = q.send().await.map_err(classify)?;
+            for item in page.items.unwrap_or_default() {
+                out.push(from_item(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
             }
         }
-        Ok(out)
     }
 
     /// One mentor's partition, with the other filters as a filter expression (a mentor has
