@@ -491,19 +491,12 @@ async fn the_expiry_scan_query_returns_stored_active_items_due_now() {
 /// Every page of the expiry scan's due query (across the index's shards), by id, and how
 /// many pages that took.
 async fn due_all(store: &shared::Store, now: DateTime<Utc>, page_size: i32) -> (Vec<Certification>, usize) {
-    let (mut out, mut start, mut pages) = (Vec::new(), None, 0);
-    loop {
-        let (items, next) = store.due_for_expiry(now, page_size, start).await.unwrap();
-        pages += 1;
-        assert!(items.len() <= page_size as usize);
-        out.extend(items);
-        match next {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
+    let pages = shared::testing::every_page(|start| store.due_for_expiry(now, page_size, start)).await;
+    assert!(pages.iter().all(|p| p.len() <= page_size as usize));
+    let count = pages.len();
+    let mut out: Vec<Certification> = pages.into_iter().flatten().collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
-    (out, pages)
+    (out, count)
 }
 
 #[tokio::test]

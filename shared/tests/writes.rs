@@ -65,15 +65,8 @@ async fn a_keyed_create_writes_both_items_and_the_key_record_is_in_no_list_or_sc
     assert_eq!(raw[TTL_ATTRIBUTE], AttributeValue::N(purge.to_string()));
     assert_eq!(total(&db).await, 1);
     let later = at("2030-01-01T00:00:00Z");
-    let (mut due, mut start) = (Vec::new(), None);
-    loop {
-        let (page, next) = store.due_for_expiry(later, 100, start).await.unwrap();
-        due.extend(page.into_iter().map(|c| c.id));
-        start = match next {
-            Some(next) => Some(next),
-            None => break,
-        };
-    }
+    let due = shared::testing::every_page(|start| store.due_for_expiry(later, 100, start)).await;
+    let due: Vec<String> = due.into_iter().flatten().map(|c| c.id).collect();
     assert_eq!(due, ["cert-a"]);
 
     // A second first request with the key writes nothing at all.

@@ -210,15 +210,8 @@ mod tests {
 
     /// Every page of a band, across the index's shards, by id.
     async fn band_all(store: &Store, band: &ReminderBand) -> Vec<Certification> {
-        let (mut out, mut start) = (Vec::new(), None);
-        loop {
-            let (items, next) = store.reminders_due(band, 100, start).await.unwrap();
-            out.extend(items);
-            match next {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
+        let pages = crate::testing::every_page(|start| store.reminders_due(band, 100, start)).await;
+        let mut out: Vec<Certification> = pages.into_iter().flatten().collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
@@ -310,17 +303,9 @@ mod tests {
         let item = crate::store::item::stored_item(&c).unwrap();
         db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
         assert_eq!(db.store().get("cert-bulk").await.unwrap(), Some(c.clone()));
-        let mut due = Vec::new();
-        let mut start = None;
-        loop {
-            let (items, next) = db.store().due_for_expiry(t("2026-03-26T10:00:00Z"), 10, start).await.unwrap();
-            due.extend(items);
-            match next {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
-        assert_eq!(due, [c], "indexed like a created one");
+        let store = db.store();
+        let due = crate::testing::every_page(|start| store.due_for_expiry(t("2026-03-26T10:00:00Z"), 10, start)).await;
+        assert_eq!(due.concat(), [c], "indexed like a created one");
     }
 
     #[tokio::test]

@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::domain::{Clock, FixedClock};
 use crate::embedded::{self, Engine};
-use crate::store::{table, Store};
+use crate::store::{table, Item, Store, StoreError};
 
 pub mod counter;
 pub mod faults;
@@ -32,6 +32,24 @@ pub use faults::{Fault, Faults};
 pub use requests::{assert_event_route, assert_json, assert_problem, assert_unavailable, error_fields, ApiRequest};
 
 pub const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+
+/// Every page of a paged store read, in order (the expiry scan's reads walk the index's
+/// shards one after another): `read(start)` answers one page and where the next starts,
+/// `None` after the last.
+pub async fn every_page<T, F>(mut read: impl FnMut(Option<Item>) -> F) -> Vec<Vec<T>>
+where
+    F: std::future::Future<Output = Result<(Vec<T>, Option<Item>), StoreError>>,
+{
+    let (mut pages, mut start) = (Vec::new(), None);
+    loop {
+        let (items, next) = read(start).await.expect("a page of a store read");
+        pages.push(items);
+        match next {
+            Some(k) => start = Some(k),
+            None => return pages,
+        }
+    }
+}
 
 /// A DynamoDB client for `endpoint` with `counter` on every request.
 pub async fn client_for(endpoint: &str, counter: &RequestCounter) -> Client {
