@@ -4,8 +4,10 @@ use aws_config::BehaviorVersion;
 
 use crate::store::Store;
 
+/// `EXPIRING_SOON_DAYS` when unset: the contract's window for `is_expiring_soon`.
 pub const DEFAULT_EXPIRING_SOON_DAYS: i64 = 30;
 
+/// The HTTP functions' settings, read once per cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `TABLE_NAME`: required.
@@ -17,19 +19,25 @@ pub struct Config {
     pub idempotency_ttl_hours: i64,
 }
 
+/// `IDEMPOTENCY_TTL_HOURS` when unset.
 pub const DEFAULT_IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
+/// A setting the function cannot start with (the message names the variable and the rule).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// `TABLE_NAME` unset or empty.
     #[error("TABLE_NAME is not set")]
     MissingTableName,
+    /// `EXPIRING_SOON_DAYS` is not a whole number from 0 to 3650 (the value given).
     #[error("EXPIRING_SOON_DAYS must be a whole number from 0 to 3650, got {0:?}")]
     BadExpiringSoonDays(String),
+    /// `IDEMPOTENCY_TTL_HOURS` is not a whole number from 1 to 720 (the value given).
     #[error("IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 720, got {0:?}")]
     BadIdempotencyTtlHours(String),
 }
 
 impl Config {
+    /// Reads the process environment (see [`Config::from_lookup`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }

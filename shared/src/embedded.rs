@@ -15,14 +15,19 @@ pub const ANY_LOOPBACK_PORT: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(I
 /// The engine finishes its last requests within milliseconds; this only bounds a stuck one.
 const STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Why the embedded engine could not open its database or start serving it.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The directory of the database file could not be created.
     #[error("cannot create the data directory {0}: {1}")]
     DataDir(PathBuf, std::io::Error),
+    /// The database path is not UTF-8, which dynoxide needs.
     #[error("the data path {0} is not valid UTF-8")]
     NonUtf8Path(PathBuf),
+    /// dynoxide refused the database: where (a path, or `in memory`) and its message.
     #[error("cannot open the database {0}: {1}")]
     Open(String, String),
+    /// The listening address could not be bound (or read back).
     #[error("cannot listen on {0} for the embedded engine: {1}")]
     Bind(SocketAddr, std::io::Error),
 }

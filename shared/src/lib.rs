@@ -15,6 +15,9 @@
 //! | [`metrics`]    | CloudWatch EMF metrics per invocation, business counts           |
 //! | [`embedded`]   | the embedded DynamoDB engine and its client (feature `embedded`) |
 //! | [`testing`]    | test helpers (feature `test-support`)                            |
+// The model crate's public items are its API for the functions and the local server.
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod config;
 pub mod domain;
@@ -30,7 +33,7 @@ pub mod embedded;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
-pub use app::App;
+pub use app::{App, ReadOnly};
 pub use config::Config;
 pub use domain::{Certification, Clock, FixedClock, Status, SystemClock};
 pub use http::ApiError;

@@ -31,12 +31,18 @@ use metrics_cloudwatch_embedded::{Builder, Collector};
 
 /// Environment variable naming the CloudWatch namespace (template parameter `MetricsNamespace`).
 pub const NAMESPACE_ENV: &str = "METRICS_NAMESPACE";
+/// The namespace when [`NAMESPACE_ENV`] is unset or blank.
 pub const DEFAULT_NAMESPACE: &str = "Certifications";
 
+/// Dimension on every metric: the function's crate name (`create-certification`, ...).
 pub const OPERATION: &str = "Operation";
+/// Dimension on the per-request metrics: the response's [`status_class`].
 pub const STATUS_CLASS: &str = "StatusClass";
+/// Count of HTTP requests answered.
 pub const REQUESTS: &str = "Requests";
+/// Milliseconds spent in the handler, per HTTP request.
 pub const DURATION: &str = "Duration";
+/// Count of first invocations of an execution environment.
 pub const COLD_START: &str = "ColdStart";
 /// The expiry scan's completion gauge, which the `ExpiryScanIncompleteAlarm` reads.
 pub const SCAN_COMPLETED: &str = "ScanCompleted";
@@ -44,17 +50,24 @@ pub const SCAN_COMPLETED: &str = "ScanCompleted";
 /// A change a handler made, counted once per successful request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
+    /// A certification was created (`CertificationsCreated`).
     Created,
+    /// A PUT renewed one: a later `expires_at` (`CertificationsRenewed`).
     Renewed,
+    /// A PUT set one `suspended` (`CertificationsSuspended`).
     Suspended,
+    /// A PUT set one `revoked` (`CertificationsRevoked`).
     Revoked,
+    /// A certification was deleted (`CertificationsDeleted`).
     Deleted,
 }
 
 impl Change {
+    /// Every change, in declaration order.
     pub const ALL: [Change; 5] =
         [Change::Created, Change::Renewed, Change::Suspended, Change::Revoked, Change::Deleted];
 
+    /// The CloudWatch metric name this change is counted under.
     pub fn metric(self) -> &'static str {
         match self {
             Change::Created => "CertificationsCreated",
@@ -94,6 +107,7 @@ pub struct Metrics {
     cold: AtomicBool,
 }
 
+/// The recorder could not be installed (most likely one already is).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot install the metrics recorder: {0}")]
 pub struct MetricsError(String);
@@ -233,12 +247,18 @@ pub mod emf {
         first
     }
 
+    /// One metric as [`metric`] found it in the EMF output.
     #[derive(Debug)]
     pub struct Found<'a> {
+        /// The metric's value in its document (a number, as written).
         pub value: &'a Value,
+        /// The names of the document's dimensions, e.g. `["Operation", "StatusClass"]`.
         pub dimensions: Vec<&'a str>,
+        /// The CloudWatch namespace it was filed under.
         pub namespace: &'a str,
+        /// The declared unit (`Count`, `Milliseconds`, ...); `None` when none was declared.
         pub unit: Option<&'a str>,
+        /// The whole document, for its dimension values (`doc["Operation"]`).
         pub doc: &'a Value,
     }
 }

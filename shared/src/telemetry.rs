@@ -7,14 +7,19 @@
 //! logged during the invocation includes it.
 use tracing_subscriber::EnvFilter;
 
+/// How log lines are written (`AWS_LAMBDA_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
+    /// One JSON object per line, with the current span: the default.
     Json,
+    /// Plain text without colours (`AWS_LAMBDA_LOG_FORMAT=Text`).
     Text,
 }
 
+/// What [`init_tracing`] installs: the line format and the level filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
+    /// JSON unless the environment asks for text.
     pub format: LogFormat,
     /// An `EnvFilter` directive string.
     pub filter: String,

@@ -2,7 +2,10 @@
 //! themselves, so every time-dependent rule is tested at fixed instants.
 use chrono::{DateTime, SubsecRound, Utc};
 
+/// The source of "now" that handlers, the store and the scan are given ([`SystemClock`] or
+/// [`FixedClock`]).
 pub trait Clock: Send + Sync {
+    /// The current instant, in UTC.
     fn now(&self) -> DateTime<Utc>;
 }
 

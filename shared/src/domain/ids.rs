@@ -1,7 +1,9 @@
 //! Certification ids: `cert-` + a lower-case ULID (time-ordered, 26 characters).
 
+/// What every certification id starts with.
 pub const ID_PREFIX: &str = "cert-";
 
+/// A fresh id for a new certification: [`ID_PREFIX`] + a lower-case ULID of this instant.
 pub fn new_certification_id() -> String {
     format!("{ID_PREFIX}{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
 }

@@ -8,9 +8,11 @@
 //! | `timestamp.rs`     | the one timestamp format                                      |
 //! | `clock.rs`         | injected time                                                 |
 //! | `ids.rs`           | `cert-` + lower-case ULID                                     |
+//! | `lifecycle/`       | the rules of every change: [`lifecycle::plan`] → a `Transition` |
 pub mod certification;
 pub mod clock;
 pub mod ids;
+pub mod lifecycle;
 pub mod status;
 pub mod timestamp;
 

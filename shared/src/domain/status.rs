@@ -3,18 +3,27 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// A certification's status, as stored or as a client sees it ([`effective_status`]); lower-case
+/// on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Valid; seen as `expired` once `expires_at` has passed.
     Active,
+    /// Past `expires_at`: stored by the expiry scan only, never set by a client; a renewal
+    /// makes it `active` again.
     Expired,
+    /// Set aside by a client; can be reinstated to `active`.
     Suspended,
+    /// Withdrawn for good: the record can no longer be updated.
     Revoked,
 }
 
 impl Status {
+    /// Every status, in declaration order.
     pub const ALL: [Status; 4] = [Status::Active, Status::Expired, Status::Suspended, Status::Revoked];
 
+    /// The wire and table spelling: `active`, `expired`, `suspended`, `revoked`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
@@ -24,6 +33,7 @@ impl Status {
         }
     }
 
+    /// The status spelt exactly as [`Status::as_str`] does; `None` for anything else.
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }

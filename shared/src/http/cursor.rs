@@ -9,6 +9,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use crate::store::{Page, PageRequest};
+
 const VERSION: &str = "v1";
 /// Longer input is not a cursor this service issued (a sort key is ~90 characters).
 pub const MAX_CURSOR_LEN: usize = 512;
@@ -16,7 +18,9 @@ pub const MAX_CURSOR_LEN: usize = 512;
 /// What a cursor says: the page it opens and the sort key its page starts after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
+    /// The page number the cursor opens (2 or more: page 1 needs no cursor).
     pub page: u32,
+    /// The index sort key of the previous page's last item (non-empty).
     pub after: String,
 }
 
@@ -58,26 +62,35 @@ pub fn decode(scope: &str, raw: &str) -> Result<Cursor, &'static str> {
     Ok(Cursor { page, after: after.to_owned() })
 }
 
+/// Where a list's next page is: what the `Link` header and `next_cursor` are made of.
+#[derive(Debug, Clone)]
+pub struct NextLink<'a> {
+    /// The path the client called (under a named stage, with its prefix).
+    pub path: String,
+    /// The cursor's scope: the route, every filter and the limit (see [`decode`]).
+    pub scope: String,
+    /// The request's filters and limit, to which the `Link` adds the cursor.
+    pub params: Vec<(&'a str, String)>,
+}
+
 /// The list response: `{data, pagination}` with `next_cursor`, and the `Link` header for the
-/// next page (`params`: the request's filters and limit, to which the cursor is added).
+/// next page of `request` when `found` says more items follow.
 pub fn page_response<T: serde::Serialize>(
-    path: &str,
-    scope: &str,
-    mut params: Vec<(&str, String)>,
-    data: Vec<T>,
-    pagination: (u32, u32, u64),
-    next: Option<String>,
+    mut link: NextLink<'_>,
+    request: &PageRequest,
+    found: Page<T>,
 ) -> lambda_http::Response<lambda_http::Body> {
-    let (page, limit, total) = pagination;
-    let next_cursor = next.map(|after| encode(scope, page + 1, &after));
-    let link = next_cursor.as_ref().map(|c| {
-        params.push(("cursor", c.clone()));
-        next_link(path, &params)
+    let (page, limit) = (request.page, request.limit);
+    // Saturating: a cursor's page is at most u32::MAX, and a page past it stays there.
+    let next_cursor = found.next.map(|after| encode(&link.scope, page.saturating_add(1), &after));
+    let header = next_cursor.as_ref().map(|c| {
+        link.params.push(("cursor", c.clone()));
+        next_link(&link.path, &link.params)
     });
-    let body =
-        super::views::PageBody { data, pagination: super::views::Pagination { page, limit, total, next_cursor } };
+    let pagination = super::views::Pagination { page, limit, total: found.total, next_cursor };
+    let body = super::views::PageBody { data: found.items, pagination };
     let mut response = super::response::json(lambda_http::http::StatusCode::OK, &body);
-    if let Some(value) = link.and_then(|l| lambda_http::http::HeaderValue::from_str(&l).ok()) {
+    if let Some(value) = header.and_then(|l| lambda_http::http::HeaderValue::from_str(&l).ok()) {
         response.headers_mut().insert(lambda_http::http::header::LINK, value);
     }
     response

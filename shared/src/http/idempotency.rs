@@ -14,8 +14,11 @@ use crate::store::Store;
 use crate::validation::json::{canonical, parse_strict};
 use crate::validation::FieldError;
 
+/// The request header carrying the client's key (lower case, as `http` header names are).
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The response header set to `true` on a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// Longest accepted `Idempotency-Key`, in bytes (printable ASCII, so also characters).
 pub const MAX_KEY_LENGTH: usize = 255;
 
 fn bad_key(message: &str) -> ApiError {
@@ -83,27 +86,41 @@ pub async fn replay(
     Ok(Some(response_of(&record.response, true)))
 }
 
-/// Creates `cert` with the record of `key` (holding `response`, kept `ttl_hours`) in one
-/// transaction, or answers as the request that got the key first did.
-pub async fn create_keyed(
-    store: &Store,
-    ttl_hours: i64,
-    cert: &Certification,
-    key: &str,
-    fingerprint: String,
-    response: StoredResponse,
-    now: DateTime<Utc>,
-) -> Result<Response<Body>, ApiError> {
-    let ttl = TimeDelta::hours(ttl_hours);
-    let record =
-        KeyRecord { fingerprint, certification_id: cert.id.clone(), response, purge_at: (now + ttl).timestamp() };
-    match store.create_keyed(cert, key, &record, now).await? {
-        KeyedCreate::Created => Ok(response_of(&record.response, false)),
-        // A concurrent request with this key won; its record is complete (it was written in
-        // the same transaction as its certification).
-        KeyedCreate::KeyTaken => match replay(store, key, &record.fingerprint, now).await? {
-            Some(r) => Ok(r),
-            None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry shortly".into())),
-        },
+/// A POST that carries an `Idempotency-Key`: the key, the fingerprint of its body, and how
+/// long the key is remembered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedRequest {
+    /// The `Idempotency-Key` header's value.
+    pub key: String,
+    /// SHA-256 (hex) of the canonical body ([`fingerprint`]).
+    pub fingerprint: String,
+    /// How long the key's record counts (`IDEMPOTENCY_TTL_HOURS`).
+    pub ttl_hours: i64,
+}
+
+impl KeyedRequest {
+    /// Creates `cert` with the key's record (holding `response`) in one transaction, or
+    /// answers as the request that got the key first did.
+    pub async fn create(
+        &self,
+        store: &Store,
+        cert: &Certification,
+        response: StoredResponse,
+        now: DateTime<Utc>,
+    ) -> Result<Response<Body>, ApiError> {
+        let purge_at = (now + TimeDelta::hours(self.ttl_hours)).timestamp();
+        let fingerprint = self.fingerprint.clone();
+        let record = KeyRecord { fingerprint, certification_id: cert.id.clone(), response, purge_at };
+        match store.create_keyed(cert, &self.key, &record, now).await? {
+            KeyedCreate::Created => Ok(response_of(&record.response, false)),
+            // A concurrent request with this key won; its record is complete (it was written in
+            // the same transaction as its certification).
+            KeyedCreate::KeyTaken => match replay(store, &self.key, &self.fingerprint, now).await? {
+                Some(r) => Ok(r),
+                None => {
+                    Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry shortly".into()))
+                }
+            },
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::validation::{FieldError, ValidationError};
 /// The content type of every error response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Every way a handler fails, each one HTTP status and problem `type` ([`ApiError::into_response`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// One entry per bad field.
@@ -18,6 +19,7 @@ pub enum ApiError {
     /// The body is not JSON, or not an object.
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// No such record or route (404); the detail says which.
     #[error("not found: {0}")]
     NotFound(String),
     /// No bearer token, or one that is not valid (signature, issuer, audience, expiry). Only
@@ -27,8 +29,14 @@ pub enum ApiError {
     /// A valid token without the scope the route needs (as [`ApiError::Unauthorized`]).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The path exists, but not with this method (405).
     #[error("method not allowed")]
-    MethodNotAllowed { allow: String },
+    MethodNotAllowed {
+        /// The path's methods, sent as the `Allow` header: `GET, PUT, DELETE`.
+        allow: String,
+    },
+    /// The change breaks a rule of the stored record's state (409): already exists, revoked,
+    /// past expiry, or a keyed create still in progress.
     #[error("conflict: {0}")]
     Conflict(String),
     /// `If-Match` named none of the record's current version.
@@ -37,8 +45,13 @@ pub enum ApiError {
     /// An `Idempotency-Key` reused with a different request body.
     #[error("idempotency key reused: {0}")]
     KeyReused(String),
+    /// The body is over the size limit (413).
     #[error("payload too large")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        /// The limit, in bytes ([`crate::validation::MAX_BODY_BYTES`]).
+        limit: usize,
+    },
+    /// A body not sent as `application/json` (415).
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// DynamoDB throttled or unreachable after the SDK's retries.
@@ -93,6 +106,7 @@ fn listed(errors: &[FieldError]) -> (Vec<FieldError>, usize) {
 const RETRY_AFTER_SECONDS: &str = "1";
 
 impl ApiError {
+    /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) | ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
@@ -110,6 +124,7 @@ impl ApiError {
         }
     }
 
+    /// The 404 for a certification id that is not stored.
     pub fn not_found(id: &str) -> Self {
         ApiError::NotFound(format!("no certification with id '{id}'"))
     }
@@ -157,6 +172,8 @@ impl ApiError {
         }
     }
 
+    /// The `application/problem+json` response, with `Allow`, `Retry-After` or
+    /// `WWW-Authenticate` where the status calls for one.
     pub fn into_response(self) -> Response<Body> {
         let status = self.status();
         let (type_, title) = self.kind();
@@ -215,7 +232,7 @@ impl From<StoreError> for ApiError {
             StoreError::PreconditionFailed(id) => ApiError::PreconditionFailed(format!(
                 "certification '{id}' has changed since the ETag in If-Match was read; GET it again"
             )),
-            StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::Invalid { field, message } => ApiError::Validation(vec![FieldError::new(field, message)]),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "DynamoDB unavailable or throttled");
                 ApiError::Unavailable
@@ -233,65 +250,5 @@ impl From<StoreError> for ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body_json(r: &Response<Body>) -> serde_json::Value {
-        serde_json::from_slice(r.body().as_ref()).unwrap()
-    }
-
-    #[test]
-    fn validation_problem_lists_every_field() {
-        let r = ApiError::Validation(vec![
-            FieldError::new("mentor_id", "is required"),
-            FieldError::new("cert_type", "must match ^[a-z0-9][a-z0-9_]{0,63}$"),
-        ])
-        .into_response();
-        assert_eq!(r.status(), 400);
-        assert_eq!(r.headers()["content-type"], PROBLEM_JSON);
-        let b = body_json(&r);
-        assert_eq!(b["status"], 400);
-        assert_eq!(b["type"], "/problems/validation-error");
-        assert_eq!(b["errors"].as_array().unwrap().len(), 2);
-        assert_eq!(b["errors"][0]["field"], "mentor_id");
-    }
-
-    #[test]
-    fn unavailable_sets_retry_after_and_405_sets_allow() {
-        let r = ApiError::Unavailable.into_response();
-        assert_eq!(r.status(), 503);
-        assert_eq!(r.headers()["retry-after"], "1");
-        let r = ApiError::MethodNotAllowed { allow: "GET, PUT".into() }.into_response();
-        assert_eq!(r.status(), 405);
-        assert_eq!(r.headers()["allow"], "GET, PUT");
-    }
-
-    #[test]
-    fn repeated_problems_are_listed_once_and_at_most_twenty() {
-        let mut errors: Vec<FieldError> = (0..5000).map(|_| FieldError::new("x", "is not a known parameter")).collect();
-        errors.extend((0..30).map(|i| FieldError::new(format!("k{i}"), "is not a known parameter")));
-        errors.push(FieldError::new("y".repeat(8000), "is not a known parameter"));
-        let r = ApiError::Validation(errors).into_response();
-        let b = body_json(&r);
-        assert_eq!(b["errors"].as_array().unwrap().len(), MAX_LISTED_ERRORS);
-        assert_eq!(b["errors"][0]["field"], "x");
-        assert_eq!(b["errors"][1]["field"], "k0");
-        assert_eq!(b["more_errors"], 12);
-        assert_eq!(b["detail"], "32 problems; the first 20 are listed, 12 more are not");
-        assert!(r.body().len() < 3000, "{}", r.body().len());
-        let one = ApiError::Validation(vec![FieldError::new("z".repeat(100), "bad"); 3]).into_response();
-        let b = body_json(&one);
-        assert_eq!(b["errors"].as_array().unwrap().len(), 1);
-        assert!(b.get("more_errors").is_none());
-        assert_eq!(b["errors"][0]["field"].as_str().unwrap().chars().count(), 65);
-    }
-
-    #[test]
-    fn internal_causes_never_reach_the_body() {
-        let r = ApiError::from(StoreError::Internal("secret connection string xyz".into())).into_response();
-        assert_eq!(r.status(), 500);
-        let text = std::str::from_utf8(r.body().as_ref()).unwrap().to_owned();
-        assert!(!text.contains("secret"), "{text}");
-        assert_eq!(body_json(&r)["detail"], "an unexpected error occurred");
-    }
-}
+#[path = "problem_tests.rs"]
+mod tests;

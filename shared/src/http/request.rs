@@ -40,7 +40,9 @@ pub fn query(req: &Request, allowed: &[&str]) -> Query {
     Query::new(params.iter(), allowed)
 }
 
+/// Items per page when the request gives no `limit`.
 pub const DEFAULT_LIMIT: u32 = 20;
+/// Largest `limit` a request may ask for.
 pub const MAX_LIMIT: u32 = 100;
 /// Keeps `(page - 1) * limit` far from overflow and from absurd offsets.
 pub const MAX_PAGE: u32 = 1_000_000;

@@ -1,8 +1,10 @@
 //! The API's routes, once. The local server routes from this table, and a test checks
 //! `template.yaml`, the `events/` samples and the cargo-lambda router against it.
 
+/// One route of the API and the function serving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
+    /// The HTTP method, upper case: `GET`, `POST`, `PUT`, `DELETE`.
     pub method: &'static str,
     /// API Gateway syntax: `{id}` is a path parameter.
     pub path: &'static str,
@@ -10,6 +12,7 @@ pub struct Route {
     pub function: &'static str,
 }
 
+/// Every route of the API, once each; what the local server routes by and the tests check.
 pub const ROUTES: [Route; 7] = [
     Route { method: "GET", path: "/api/v1/certifications", function: "list-certifications" },
     Route { method: "POST", path: "/api/v1/certifications", function: "create-certification" },

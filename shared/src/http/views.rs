@@ -10,26 +10,38 @@ use crate::domain::{timestamp, Certification, RenewalEntry, Status};
 /// endpoint optional, so field order and formatting cannot drift between endpoints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CertificationView {
+    /// The record's `cert-` id ([`Certification::id`]).
     pub id: String,
+    /// Whose certification it is ([`Certification::mentor_id`]).
     pub mentor_id: String,
     /// Always present: `null` where unknown.
     pub mentor_name: Option<String>,
+    /// The kind of certification ([`Certification::cert_type`]).
     pub cert_type: String,
     /// The effective status.
     pub status: Status,
+    /// [`Certification::issued_at`], as `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(with = "timestamp")]
     pub issued_at: DateTime<Utc>,
+    /// [`Certification::expires_at`], as `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(with = "timestamp")]
     pub expires_at: DateTime<Utc>,
+    /// Renewals ever made ([`Certification::renewal_count`]).
     pub renewal_count: u32,
+    /// The stored history, oldest first; `None` (left out) in list and `/expiring` items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renewal_history: Option<Vec<RenewalEntry>>,
+    /// [`Certification::created_at`], as `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(with = "timestamp")]
     pub created_at: DateTime<Utc>,
+    /// [`Certification::updated_at`], as `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(with = "timestamp")]
     pub updated_at: DateTime<Utc>,
+    /// Whole UTC calendar days until `expires_at`, negative once past; only on `/expiring`
+    /// and `/status` (else left out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_until_expiry: Option<i64>,
+    /// Effectively active and expiring within `EXPIRING_SOON_DAYS` days; only on `/status`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_expiring_soon: Option<bool>,
 }
@@ -78,10 +90,14 @@ impl CertificationView {
     }
 }
 
+/// The `pagination` member of a list page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pagination {
+    /// This page's number, from 1.
     pub page: u32,
+    /// Most items a page holds (1 to 100).
     pub limit: u32,
+    /// Every match, on every page.
     pub total: u64,
     /// Opens the next page (`?cursor=`); `null` on the last page.
     pub next_cursor: Option<String>,
@@ -90,14 +106,18 @@ pub struct Pagination {
 /// `{data, pagination}` for both list endpoints.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageBody<T> {
+    /// This page's items, at most `limit` of them.
     pub data: Vec<T>,
+    /// Where this page is in the list, and the next page's cursor.
     pub pagination: Pagination,
 }
 
 /// `DELETE` answers with this.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deleted {
+    /// Always `true`: a delete that did not happen answers with a problem instead.
     pub deleted: bool,
+    /// The id of the deleted certification.
     pub id: String,
 }
 

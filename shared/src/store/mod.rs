@@ -4,42 +4,51 @@
 //! record), so concurrent requests never lose one another's changes. Builds on the domain and
 //! validation layers; the HTTP layer builds on it.
 //!
-//! | file          | what lives there                                                  |
-//! |---------------|-------------------------------------------------------------------|
-//! | `handle.rs`   | [`Store`]: the client and the table name                          |
-//! | `table.rs`    | the one table definition: keys, indexes, attribute names          |
-//! | `item.rs`     | attribute values and the encoding of a certification as an item  |
-//! | `error.rs`    | [`StoreError`], SDK error classification, failed conditions       |
-//! | `records.rs`  | create, get, delete                                               |
-//! | `update.rs`   | the update planner (PUT: update or renewal, one conditional write) |
-//! | `list.rs`     | the filtered list and the expiring window: merged shards, pages, totals |
-//! | `merge.rs`    | a page merged from an index's shards (k-way, by sort key)         |
-//! | `counts.rs`   | count items: exact totals kept in each write's transaction        |
-//! | `transact.rs` | TransactWriteItems outcomes and `TransactionConflict` retries     |
-//! | `maintenance.rs` | `migrate` (index attributes for older items) and `recount`     |
-//! | `by_expiry.rs` | the `active-by-expiry` index: window bounds, shard Queries, walks |
-//! | `expiry.rs`   | the expiry scan's queries and conditional writes                  |
-//! | `version.rs`  | `version` (the ETag): the bump and the `If-Match` condition       |
-//! | `idempotency.rs` | `Idempotency-Key` records, written with the certification     |
-mod by_expiry;
-pub mod counts;
-pub mod error;
-pub mod expiry;
-pub mod handle;
-pub mod idempotency;
-pub mod item;
-pub mod list;
-pub mod maintenance;
-mod merge;
-pub mod records;
-pub mod table;
-pub mod transact;
-pub mod update;
-pub mod version;
+//! | file                   | what lives there                                                                       |
+//! |------------------------|----------------------------------------------------------------------------------------|
+//! | `schema/table.rs`      | the one table definition: keys, indexes, attribute names (`attr`)                      |
+//! | `schema/item.rs`       | a certification as an item: index attributes, sort and shard keys, decoding            |
+//! | `dynamo/handle.rs`     | [`Store`]: the client and the table name                                               |
+//! | `dynamo/attrs.rs`      | attribute values (`s`, `n`, `ts`, `status`) and the one reader (`get_s`, `get_n`, ...) |
+//! | `dynamo/expr.rs`       | `Expr`: every key condition, filter, condition and update, placeholders generated      |
+//! | `dynamo/expr_tests.rs` | its unit tests: rendered strings and placeholder maps                                  |
+//! | `dynamo/error.rs`      | [`StoreError`], SDK error classification, failed conditions                            |
+//! | `dynamo/transact.rs`   | TransactWriteItems outcomes and `TransactionConflict` retries                          |
+//! | `write/records.rs`     | create, get, delete                                                                    |
+//! | `write/update.rs`      | PUT: one conditional write planned from a domain transition                            |
+//! | `write/transition.rs`  | a domain transition as conditions, update clauses and count moves                      |
+//! | `write/version.rs`     | `version` (the ETag): the bump and the `If-Match` condition                            |
+//! | `write/idempotency.rs` | `Idempotency-Key` records, written with the certification                              |
+//! | `write/counts.rs`      | count items: exact totals kept in each write's transaction, and their reads            |
+//! | `read/list.rs`         | the filtered list: merged shards, pages, totals                                        |
+//! | `read/expiring.rs`     | the expiring window: soonest first, its total by COUNT Queries                         |
+//! | `read/merge.rs`        | a page merged from an index's shards (k-way, by sort key)                              |
+//! | `scan/by_expiry.rs`    | the `active-by-expiry` index: window bounds, shard Queries, walks                      |
+//! | `scan/expiry.rs`       | the expiry scan's page-at-a-time queries and conditional writes                        |
+//! | `scan/expiry_tests.rs` | its tests: reminder bands, pages, conditional writes                                   |
+//! | `admin/maintenance.rs` | `migrate` (index attributes for older items) and `recount`                             |
+//!
+//! Files name one another by their real path (`crate::store::dynamo::error`), never through
+//! the re-exports below: `shared/tests/it/layers.rs` would see a circle through this file.
+mod admin;
+mod dynamo;
+mod read;
+mod scan;
+mod schema;
+mod write;
 
-pub use error::StoreError;
-pub use expiry::ReminderBand;
-pub use handle::Store;
-pub use item::{stored_item, Item};
-pub use list::{ListFilter, Page, PageRequest, MAX_OFFSET};
-pub use version::IfMatch;
+// The module paths other crates and layers name (`shared::store::table::attr`, ...).
+pub use admin::maintenance;
+pub use dynamo::{error, handle, transact};
+pub use read::list;
+pub use scan::expiry;
+pub use schema::{item, table};
+pub use write::{counts, idempotency, records, update, version};
+
+pub use dynamo::attrs::Item;
+pub use dynamo::error::StoreError;
+pub use dynamo::handle::Store;
+pub use read::list::{ListFilter, Page, PageRequest, MAX_OFFSET};
+pub use scan::expiry::ReminderBand;
+pub use schema::item::stored_item;
+pub use write::version::IfMatch;

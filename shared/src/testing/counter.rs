@@ -20,6 +20,7 @@ pub struct RequestCounter {
     inner: Arc<Mutex<Counts>>,
 }
 
+/// What a [`RequestCounter`] counted since its last reset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
     /// HTTP requests sent, by operation name (retries included).
@@ -31,10 +32,12 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Requests sent, every operation together.
     pub fn total(&self) -> usize {
         self.requests.values().sum()
     }
 
+    /// Requests sent of `operation`, by its API name (`Query`, `TransactWriteItems`, ...).
     pub fn of(&self, operation: &str) -> usize {
         self.requests.get(operation).copied().unwrap_or(0)
     }
@@ -46,10 +49,12 @@ impl Counts {
 }
 
 impl RequestCounter {
+    /// The counts so far.
     pub fn snapshot(&self) -> Counts {
         self.inner.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// Sets every count back to zero.
     pub fn reset(&self) {
         if let Ok(mut c) = self.inner.lock() {
             *c = Counts::default();

@@ -15,10 +15,15 @@ use aws_smithy_types::body::SdkBody;
 /// answered with `status` and `body` instead of reaching the server.
 #[derive(Debug, Clone)]
 pub struct Fault {
+    /// The DynamoDB operation, as in `x-amz-target`: `TransactWriteItems`, `UpdateItem`, ...
     pub operation: &'static str,
+    /// Text the request body must contain, such as a certification id.
     pub marker: String,
+    /// Requests still to answer with the fault; each injection takes one.
     pub times: usize,
+    /// The HTTP status answered, e.g. 400.
     pub status: u16,
+    /// The JSON error body answered, with DynamoDB's `__type`.
     pub body: String,
 }
 
@@ -60,6 +65,7 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// These faults, none injected yet; a request meets the first that matches it with `times` left.
     pub fn new(faults: Vec<Fault>) -> Self {
         Self { inner: Arc::new(Mutex::new((faults, 0))) }
     }

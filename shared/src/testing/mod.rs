@@ -26,11 +26,15 @@ use crate::store::{table, Item, Store, StoreError};
 pub mod counter;
 pub mod faults;
 pub mod requests;
+pub mod store_ext;
 
 pub use counter::{Counts, RequestCounter};
 pub use faults::{Fault, Faults};
 pub use requests::{assert_event_route, assert_json, assert_problem, assert_unavailable, error_fields, ApiRequest};
+pub use store_ext::StoreExt;
 
+/// Environment variable naming an external DynamoDB endpoint to test against instead of an
+/// embedded engine; unset or empty: embedded.
 pub const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 
 /// Every page of a paged store read, in order (the expiry scan's reads walk the index's
@@ -58,9 +62,13 @@ pub async fn client_for(endpoint: &str, counter: &RequestCounter) -> Client {
 
 /// One table on a real DynamoDB API, ready for a test.
 pub struct TestDb {
+    /// A client for [`TestDb::endpoint`], counting through [`TestDb::counter`].
     pub client: Client,
+    /// This test's table: `certifications-test-` + a lower-case ULID.
     pub table: String,
+    /// Every request [`TestDb::client`] sends (reset after the table is created).
     pub counter: RequestCounter,
+    /// The endpoint URL: the embedded engine's `http://127.0.0.1:PORT`, or [`ENDPOINT_VAR`].
     pub endpoint: String,
     external: bool,
     /// The endpoint is moto, whose conditional writes are not atomic under concurrency (see
@@ -100,6 +108,7 @@ impl TestDb {
         !self.moto
     }
 
+    /// A store on this table, through [`TestDb::client`].
     pub fn store(&self) -> Store {
         Store::new(self.client.clone(), self.table.clone())
     }
@@ -114,6 +123,7 @@ impl TestDb {
         self.app_with_clock(Arc::new(FixedClock::at(now)))
     }
 
+    /// An [`App`] on this table with `clock`, 30 expiring-soon days and the default key retention.
     pub fn app_with_clock(&self, clock: Arc<dyn Clock>) -> App {
         let config = Config {
             table_name: self.table.clone(),

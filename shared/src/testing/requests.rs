@@ -46,6 +46,7 @@ impl ApiRequest {
         self
     }
 
+    /// Adds or replaces a header; names are lower-cased, as API Gateway delivers them.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.insert(name.to_ascii_lowercase(), value.into());
         self
@@ -62,6 +63,7 @@ impl ApiRequest {
         self
     }
 
+    /// The request a handler receives, converted from the API Gateway event; panics on a bad one.
     pub fn build(self) -> lambda_http::Request {
         let raw_path = match &self.id {
             Some(id) => self.route.replace("{id}", &percent_encode(id)),

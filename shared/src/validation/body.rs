@@ -8,11 +8,13 @@ use super::json::parse_strict;
 use super::rules::{check_cert_type, check_mentor_id, check_mentor_name, check_settable_status, check_timestamp};
 use crate::domain::{CertificationPatch, NewCertification};
 
+/// Largest POST or PUT body accepted, in bytes (16 KiB); a larger one is a 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 const CREATE_FIELDS: &[&str] = &["mentor_id", "cert_type", "issued_at", "expires_at", "mentor_name"];
 const UPDATE_FIELDS: &[&str] = &["issued_at", "expires_at", "cert_type", "mentor_name", "status"];
 
+/// A POST body as a [`NewCertification`], or every bad field at once.
 pub fn parse_create(body: &[u8]) -> Result<NewCertification, ValidationError> {
     let mut f = Fields::parse(body, CREATE_FIELDS)?;
     let mentor_id = f.required("mentor_id", check_mentor_id);
@@ -32,6 +34,7 @@ pub fn parse_create(body: &[u8]) -> Result<NewCertification, ValidationError> {
     }
 }
 
+/// A PUT body as a [`CertificationPatch`] (at least one field), or every bad field at once.
 pub fn parse_update(body: &[u8]) -> Result<CertificationPatch, ValidationError> {
     let mut f = Fields::parse(body, UPDATE_FIELDS)?;
     if f.map.is_empty() {

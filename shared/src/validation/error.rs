@@ -2,18 +2,23 @@
 //! The HTTP layer turns it into a 400 problem (`http::problem`).
 use serde::Serialize;
 
+/// One bad input, as listed in a 400 problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// The body field, query parameter or header at fault (`body` for an empty PUT body).
     pub field: String,
+    /// What is wrong with it, as the client reads it: `must be later than issued_at`.
     pub message: String,
 }
 
 impl FieldError {
+    /// The error `message` on `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: field.into(), message: message.into() }
     }
 }
 
+/// Why input was refused (a 400 either way): bad fields, or a body that is not a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     /// One entry per bad field.

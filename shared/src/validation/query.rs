@@ -74,6 +74,7 @@ impl Query {
         }
     }
 
+    /// A [`Status`] parameter (any of the four); `None` when absent, or when invalid (an error is recorded).
     pub fn status(&mut self, name: &str) -> Option<Status> {
         let raw = self.raw(name)?;
         let parsed = Status::parse(raw);
@@ -83,6 +84,7 @@ impl Query {
         parsed
     }
 
+    /// Every error recorded on the query string, or `Ok` when there was none.
     pub fn finish(self) -> Result<(), ValidationError> {
         ValidationError::unless_any(self.errors)
     }

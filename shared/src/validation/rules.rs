@@ -22,12 +22,15 @@ fn json_type(v: &Value) -> &'static str {
 
 /// The rules as clients read them in error messages.
 pub const MENTOR_ID_RULE: &str = "must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'";
+/// [`is_cert_type`]'s rule, as clients read it in error messages.
 pub const CERT_TYPE_RULE: &str = "must match ^[a-z0-9][a-z0-9_]{0,63}$";
 
+/// 1 to 128 of `A-Z a-z 0-9 _ . : -` (see [`MENTOR_ID_RULE`]).
 pub fn is_mentor_id(s: &str) -> bool {
     (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
 }
 
+/// `^[a-z0-9][a-z0-9_]{0,63}$` (see [`CERT_TYPE_RULE`]).
 pub fn is_cert_type(s: &str) -> bool {
     let b = s.as_bytes();
     (1..=64).contains(&b.len())

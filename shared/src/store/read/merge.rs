@@ -1,0 +1,182 @@
+//! One list page from several sorted sources (an index's shards, plus items read up front):
+//! a k-way merge by sort key that reads about what the page needs.
+use std::collections::VecDeque;
+
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::domain::Certification;
+use crate::store::dynamo::attrs::{require_s, Item};
+use crate::store::dynamo::error::{classify, StoreError};
+use crate::store::dynamo::expr::{Expr, WithExpr};
+use crate::store::dynamo::handle::Store;
+use crate::store::schema::item::from_item;
+use crate::store::schema::table::{attr, IndexSpec};
+
+/// The sort orders the API promises; both are the order of the indexes' sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// `created_at` descending, then `id` descending: `created_key` descending.
+    NewestFirst,
+    /// `expires_at` ascending, then `id` ascending: `expiry_key` ascending.
+    SoonestFirst,
+}
+
+impl Order {
+    pub(super) fn sort_attr(self) -> &'static str {
+        match self {
+            Order::NewestFirst => attr::CREATED_KEY,
+            Order::SoonestFirst => attr::EXPIRY_KEY,
+        }
+    }
+
+    /// Whether `a` comes before `b`.
+    pub(super) fn before(self, a: &str, b: &str) -> bool {
+        match self {
+            Order::NewestFirst => a > b,
+            Order::SoonestFirst => a < b,
+        }
+    }
+}
+
+/// A Query on one index partition: its key condition (the partition first), optional filter
+/// and sort order.
+#[derive(Debug, Clone)]
+pub(super) struct IndexQuery {
+    pub(super) index: &'static str,
+    pub(super) expr: Expr,
+    pub(super) order: Order,
+}
+
+impl IndexQuery {
+    /// The partition of `index` whose key is `partition`; more conditions go into `expr`.
+    pub(super) fn new(index: IndexSpec, partition: AttributeValue, order: Order) -> Self {
+        let mut expr = Expr::new();
+        let pk = expr.eq(index.key.partition, partition);
+        expr.key(pk);
+        Self { index: index.name, expr, order }
+    }
+}
+
+/// One sorted source of a merged page: an index partition read in batches, or items read
+/// up front (the not-yet-flipped expired ones).
+pub(super) struct Stream {
+    query: Option<IndexQuery>,
+    buf: VecDeque<(String, Certification)>,
+    start: Option<Item>,
+    done: bool,
+}
+
+impl Stream {
+    pub(super) fn index(query: IndexQuery) -> Self {
+        Self { query: Some(query), buf: VecDeque::new(), start: None, done: false }
+    }
+
+    pub(super) fn ready(items: Vec<(String, Certification)>) -> Self {
+        Self { query: None, buf: items.into(), start: None, done: true }
+    }
+}
+
+/// A merged page.
+pub(super) struct Merged {
+    pub(super) items: Vec<Certification>,
+    /// The last item's sort key when more follow.
+    pub(super) next: Option<String>,
+    /// Every match, when the page read to the end of the list from its start.
+    pub(super) seen_all: Option<u64>,
+}
+
+/// A decoded item with its sort key.
+fn keyed(item: Item, sort_attr: &str) -> Result<(String, Certification), StoreError> {
+    let key = require_s(&item, sort_attr, "an index item")?.to_owned();
+    Ok((key, from_item(item)?))
+}
+
+impl Store {
+    /// Merges sorted streams into one page: skips the offset, keeps `limit` items, and peeks
+    /// one more to know whether a next page exists. Each stream is first asked for its share
+    /// of what the page needs plus one; a stream that runs dry while it may still hold the
+    /// next item is asked for all that is still needed, so it is refilled at most about once.
+    /// Reads: about the page (plus the offset) plus a few items per stream.
+    pub(super) async fn merge(
+        &self,
+        mut streams: Vec<Stream>,
+        order: Order,
+        offset: u64,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<Merged, StoreError> {
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let limit = limit.max(1) as usize;
+        let need = skip.saturating_add(limit).saturating_add(1);
+        let mut batch = need.div_ceil(streams.len().max(1)) + 1;
+        let (mut taken, mut out, mut last, mut more) = (0usize, Vec::new(), None, false);
+        loop {
+            let dry: Vec<usize> =
+                (0..streams.len()).filter(|&i| streams[i].buf.is_empty() && !streams[i].done).collect();
+            if !dry.is_empty() {
+                self.refill(&mut streams, &dry, batch, order, after).await?;
+                batch = need.saturating_sub(taken).max(1);
+                continue;
+            }
+            let best = (0..streams.len()).filter(|&i| !streams[i].buf.is_empty()).reduce(|a, b| {
+                if order.before(&streams[b].buf[0].0, &streams[a].buf[0].0) {
+                    b
+                } else {
+                    a
+                }
+            });
+            let Some(best) = best else { break };
+            if taken == skip + limit {
+                more = true;
+                break;
+            }
+            if let Some((key, c)) = streams[best].buf.pop_front() {
+                if taken >= skip {
+                    out.push(c);
+                    last = Some(key);
+                }
+                taken += 1;
+            }
+        }
+        let seen_all = (!more && after.is_none()).then_some(taken as u64);
+        Ok(Merged { items: out, next: if more { last } else { None }, seen_all })
+    }
+
+    /// One Query for each of the `dry` streams, sent together.
+    async fn refill(
+        &self,
+        streams: &mut [Stream],
+        dry: &[usize],
+        batch: usize,
+        order: Order,
+        after: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let limit = i32::try_from(batch).unwrap_or(i32::MAX);
+        let mut requests = Vec::with_capacity(dry.len());
+        for &i in dry {
+            // A dry stream is never a ready one (those start done), so each has a query.
+            let Some(q) = streams[i].query.as_ref() else { continue };
+            let request = self.query(q)?.limit(limit).set_exclusive_start_key(streams[i].start.clone());
+            requests.push(async move { (i, request.send().await) });
+        }
+        for (i, out) in futures::future::join_all(requests).await {
+            let out = out.map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                let (key, c) = keyed(item, order.sort_attr())?;
+                // A cursor's own key opens the expiring window (BETWEEN is inclusive).
+                if after != Some(key.as_str()) {
+                    streams[i].buf.push_back((key, c));
+                }
+            }
+            streams[i].start = out.last_evaluated_key;
+            streams[i].done = streams[i].start.is_none();
+        }
+        Ok(())
+    }
+
+    pub(super) fn query(&self, q: &IndexQuery) -> Result<QueryFluentBuilder, StoreError> {
+        let query = self.client.query().table_name(&self.table).index_name(q.index);
+        Ok(query.with_expr(&q.expr)?.scan_index_forward(matches!(q.order, Order::SoonestFirst)))
+    }
+}

@@ -1,0 +1,3 @@
+//! What the table is: its definition and attribute names, and a certification as an item.
+pub mod item;
+pub mod table;

@@ -1,0 +1,264 @@
+//! The one definition of the certifications table. The local server and the tests create
+//! the table from [`create_table`]; `template.yaml` declares the same keys and indexes,
+//! and `shared/tests/it/template.rs` proves it. The design is in `docs/data-model.md`.
+//!
+//! Item layout (one item per certification, partition key `id`; `<s>` is the item's list
+//! shard, [`list_shard`] of its id, `<sc>` a count shard):
+//!
+//! | attribute   | value                         | used by                                   |
+//! |-------------|-------------------------------|-------------------------------------------|
+//! | `id`        | `cert-…`                      | table key: get, update, delete            |
+//! | `mentor_id` | the record's                  | `mentor-by-created` partition             |
+//! | `created_key` | `<created_at>#<id>`         | sort key of every list index: ties by id  |
+//! | `expiry_key`| `<expires_at>#<id>`           | sort key of `active-by-expiry`            |
+//! | `all_pk`    | `all#<s>`                     | `all-by-created`: the unfiltered list     |
+//! | `type_pk`   | `<cert_type>#<s>`             | `type-by-created`                         |
+//! | `status_pk` | `<stored status>#<s>`         | `status-by-created`                       |
+//! | `type_status_pk` | `<cert_type>#<status>#<s>` | `type-status-by-created`                 |
+//! | `active_pk` | `active#<s>`, only while stored `active` | `active-by-expiry` (sparse)    |
+//! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
+//! | `version`   | always; +1 on every write to the record | `ETag`, and `If-Match` in the write's condition |
+//!
+//! Count items (`id` = `count#m=<mentor|*>#t=<type|*>#s=<status>#<sc>`, number `n`) hold the
+//! totals; see [`crate::store::counts`].
+//!
+//! `Idempotency-Key` records (`store::idempotency`): `id` = `idempotency#<key>`, removed by
+//! DynamoDB TTL after `purge_at` ([`TTL_ATTRIBUTE`]).
+//!
+//! No certification id or path id contains `#`, so neither kind of item can collide with a
+//! certification, and neither carries an index attribute: no list, total or scan reads them.
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+
+/// Every attribute name the store's requests use, once. The record's own attributes are
+/// the serde names of [`crate::domain::Certification`] (a test keeps the two equal).
+// Each constant is the attribute's own name; the item layout above says what it holds.
+#[allow(missing_docs)]
+pub mod attr {
+    pub const ID: &str = "id";
+    pub const MENTOR_ID: &str = "mentor_id";
+    pub const MENTOR_NAME: &str = "mentor_name";
+    pub const CERT_TYPE: &str = "cert_type";
+    pub const STATUS: &str = "status";
+    pub const ISSUED_AT: &str = "issued_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const RENEWAL_COUNT: &str = "renewal_count";
+    pub const RENEWAL_HISTORY: &str = "renewal_history";
+    pub const CREATED_AT: &str = "created_at";
+    pub const UPDATED_AT: &str = "updated_at";
+    /// Index attributes, added by the store (see the table above).
+    pub const CREATED_KEY: &str = "created_key";
+    pub const EXPIRY_KEY: &str = "expiry_key";
+    pub const ALL_PK: &str = "all_pk";
+    pub const TYPE_PK: &str = "type_pk";
+    pub const STATUS_PK: &str = "status_pk";
+    pub const TYPE_STATUS_PK: &str = "type_status_pk";
+    pub const ACTIVE_PK: &str = "active_pk";
+    /// The attribute the previous layout partitioned `by-created` on; `migrate` removes it.
+    pub const LEGACY_KIND: &str = "kind";
+    /// A count item's number.
+    pub const COUNT: &str = "n";
+    /// The tightest reminder threshold (days) the expiry scan has announced in the
+    /// current expiry cycle; removed by a renewal.
+    pub const REMINDED_DAYS: &str = "reminded_days";
+    /// +1 on every write: the record's `ETag`.
+    pub const VERSION: &str = "version";
+    /// Epoch seconds after which DynamoDB TTL deletes an item (idempotency-key records only).
+    pub const PURGE_AT: &str = "purge_at";
+}
+
+/// The table's TTL attribute (`TimeToLiveSpecification` in `template.yaml`).
+pub const TTL_ATTRIBUTE: &str = attr::PURGE_AT;
+
+/// List partitions per index value. A GSI partition takes about 1,000 write units a second and
+/// every create and update writes one unit to `all#…`, `active#…` and the popular type's and
+/// status's partitions; four shards lift that ceiling to ~4,000/s. A list page merges the four
+/// (newest first), so it sends 4 Queries (a few more when one shard runs dry early).
+pub const LIST_SHARDS: u32 = 4;
+
+/// The list shard of a certification: FNV-1a of its id, so every index attribute of an item
+/// lands in the same shard number and any code can recompute it from the id alone.
+pub fn list_shard(id: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h % LIST_SHARDS
+}
+
+/// A key: partition attribute and optional sort attribute (all strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The partition (hash) key attribute.
+    pub partition: &'static str,
+    /// The sort (range) key attribute, if any.
+    pub sort: Option<&'static str>,
+}
+
+/// A global secondary index: its name and key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// The index name.
+    pub name: &'static str,
+    /// Its key.
+    pub key: KeySpec,
+}
+
+const fn by_created(name: &'static str, partition: &'static str) -> IndexSpec {
+    IndexSpec { name, key: KeySpec { partition, sort: Some(attr::CREATED_KEY) } }
+}
+
+/// Expiring query and expiry scan: stored-`active` items by `expires_at`, then id.
+pub const BY_EXPIRY: IndexSpec =
+    IndexSpec { name: "active-by-expiry", key: KeySpec { partition: attr::ACTIVE_PK, sort: Some(attr::EXPIRY_KEY) } };
+/// Every list below is newest first (`created_at`, then id, both descending).
+/// `mentor_id` (with any other filter as a filter expression: one mentor's partition is small).
+pub const BY_MENTOR: IndexSpec = by_created("mentor-by-created", attr::MENTOR_ID);
+/// No filter.
+pub const BY_CREATED: IndexSpec = by_created("all-by-created", attr::ALL_PK);
+/// `cert_type`.
+pub const BY_TYPE: IndexSpec = by_created("type-by-created", attr::TYPE_PK);
+/// `status` (stored status; see `store::list` for the effective one).
+pub const BY_STATUS: IndexSpec = by_created("status-by-created", attr::STATUS_PK);
+/// `cert_type` and `status`.
+pub const BY_TYPE_STATUS: IndexSpec = by_created("type-status-by-created", attr::TYPE_STATUS_PK);
+
+/// The table's key: `id` alone.
+pub const TABLE_KEY: KeySpec = KeySpec { partition: attr::ID, sort: None };
+/// Every GSI projects ALL attributes: each query answers from the index alone.
+pub const INDEXES: [IndexSpec; 6] = [BY_EXPIRY, BY_MENTOR, BY_CREATED, BY_TYPE, BY_STATUS, BY_TYPE_STATUS];
+/// On-demand capacity (as in `template.yaml`).
+pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
+
+/// Every attribute that is part of a key, once, sorted by name (all `S`).
+pub fn key_attributes() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = std::iter::once(TABLE_KEY)
+        .chain(INDEXES.iter().map(|i| i.key))
+        .flat_map(|k| std::iter::once(k.partition).chain(k.sort))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::error::BuildError> {
+    let mut out = vec![KeySchemaElement::builder().attribute_name(k.partition).key_type(KeyType::Hash).build()?];
+    if let Some(sort) = k.sort {
+        out.push(KeySchemaElement::builder().attribute_name(sort).key_type(KeyType::Range).build()?);
+    }
+    Ok(out)
+}
+
+/// Creates the table from the definition above.
+pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    let mut req = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::from(BILLING_MODE))
+        .set_key_schema(Some(key_schema(TABLE_KEY)?));
+    for name in key_attributes() {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()?,
+        );
+    }
+    for index in INDEXES {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .set_key_schema(Some(key_schema(index.key)?))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()?,
+        );
+    }
+    req.send().await?;
+    client
+        .update_time_to_live()
+        .table_name(table_name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build()?,
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Creates the table unless it exists (local server start-up).
+pub async fn ensure_table(client: &Client, table_name: &str) -> Result<bool, aws_sdk_dynamodb::Error> {
+    match client.describe_table().table_name(table_name).send().await {
+        Ok(_) => Ok(false),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
+            create_table(client, table_name).await?;
+            Ok(true)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_attributes_are_each_named_once() {
+        assert_eq!(
+            key_attributes(),
+            [
+                "active_pk",
+                "all_pk",
+                "created_key",
+                "expiry_key",
+                "id",
+                "mentor_id",
+                "status_pk",
+                "type_pk",
+                "type_status_pk"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_attribute_constants_are_the_stored_record_s_names() {
+        let mut c = crate::testing::certification("cert-a", "2027-01-01T00:00:00Z");
+        c.mentor_name = Some("Lars".into());
+        let item = crate::store::item::stored_item(&c).unwrap();
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut expected = vec![
+            attr::ID,
+            attr::MENTOR_ID,
+            attr::MENTOR_NAME,
+            attr::CERT_TYPE,
+            attr::STATUS,
+            attr::ISSUED_AT,
+            attr::EXPIRES_AT,
+            attr::RENEWAL_COUNT,
+            attr::RENEWAL_HISTORY,
+            attr::CREATED_AT,
+            attr::UPDATED_AT,
+            attr::CREATED_KEY,
+            attr::EXPIRY_KEY,
+            attr::ALL_PK,
+            attr::TYPE_PK,
+            attr::STATUS_PK,
+            attr::TYPE_STATUS_PK,
+            attr::ACTIVE_PK,
+            attr::VERSION,
+        ];
+        expected.sort_unstable();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn list_shards_are_stable_and_spread() {
+        // Stored in every item: a change here needs `migrate`.
+        assert_eq!(list_shard("cert-a"), list_shard("cert-a"));
+        let mut seen = [0u32; LIST_SHARDS as usize];
+        for i in 0..4000 {
+            seen[list_shard(&format!("cert-{i:05}")) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| (800..1200).contains(&n)), "{seen:?}");
+    }
+}
