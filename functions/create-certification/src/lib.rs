@@ -1,12 +1,14 @@
 //! `POST /api/v1/certifications`: validates the whole body (every bad field at once),
-//! stores the new record with a conditional PutItem and answers 201 with `Location` and
-//! `ETag`. With an `Idempotency-Key` the record and the key's record (holding this response)
-//! are one transaction, and a retry gets the first response again (`shared::http::idempotency`).
+//! stores the new record and answers 201 with `Location` and `ETag`. The write is one
+//! TransactWriteItems: the record's Put (conditional on the id being new) and its count
+//! updates; with an `Idempotency-Key` also the key's record (holding this response,
+//! conditional on the key being unused or past its window), so a retry gets the first
+//! response again and racing requests with one key create once (`shared::http::idempotency`).
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::domain::ids::new_certification_id;
 use shared::http::etag::etag;
-use shared::http::idempotency::{create_keyed, fingerprint, idempotency_key, replay, response_of};
+use shared::http::idempotency::{fingerprint, idempotency_key, replay, response_of, KeyedRequest};
 use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{json_body, query, respond};
@@ -31,7 +33,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
             if let Some(replayed) = replay(&app.store, &key, &fingerprint, now).await? {
                 return Ok(replayed);
             }
-            Some((key, fingerprint))
+            Some(KeyedRequest { key, fingerprint, ttl_hours: app.config.idempotency_ttl_hours })
         }
         None => None,
     };
@@ -46,10 +48,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         etag: Some(etag(cert.version)),
     };
     let answer = match keyed {
-        Some((key, fingerprint)) => {
-            let ttl = app.config.idempotency_ttl_hours;
-            create_keyed(&app.store, ttl, &cert, &key, fingerprint, response, now).await?
-        }
+        Some(keyed) => keyed.create(&app.store, &cert, response, now).await?,
         None => {
             app.store.create(&cert).await?;
             response_of(&response, false)

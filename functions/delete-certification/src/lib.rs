@@ -1,5 +1,8 @@
-//! `DELETE /api/v1/certifications/{id}`: one conditional DeleteItem; an unknown id is a 404,
-//! a stale `If-Match` (checked by the same condition) a 412.
+//! `DELETE /api/v1/certifications/{id}`: a strongly consistent GetItem (the stored status
+//! and type decide which counts move), then one TransactWriteItems of the Delete,
+//! conditional on the version read, and its count updates; read again if a write landed in
+//! between. An unknown id is a 404; a stale `If-Match` (judged against the version the
+//! Delete is conditional on) a 412, with nothing deleted.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::http::etag::if_match;

@@ -1,5 +1,7 @@
 //! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`,
-//! `EVENTS_INCLUDE_MENTOR_NAME`.
+//! `EVENTS_INCLUDE_MENTOR_NAME`. Only these: the HTTP functions' settings
+//! (`EXPIRING_SOON_DAYS`, `IDEMPOTENCY_TTL_HOURS`) reach every function through the
+//! template's `Globals`, and a bad one must not stop the scan at start-up.
 use crate::notice::NoticeFields;
 
 pub const DEFAULT_REMINDER_DAYS: &str = "90,60,30,7";
@@ -35,7 +37,11 @@ impl ScanConfig {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let table_name = shared::Config::from_lookup(&lookup)?.table_name;
+        // Read here, not through `shared::Config::from_lookup`, which also parses the HTTP
+        // functions' settings. The same rule and error as there.
+        let table_name = lookup("TABLE_NAME")
+            .filter(|t| !t.is_empty())
+            .ok_or(ConfigError::Shared(shared::config::ConfigError::MissingTableName))?;
         let raw = lookup("EXPIRY_REMINDER_DAYS").unwrap_or_else(|| DEFAULT_REMINDER_DAYS.into());
         let reminder_days = parse_reminder_days(&raw).ok_or(ConfigError::BadReminderDays(raw))?;
         let event_bus_name =
@@ -108,5 +114,33 @@ mod tests {
             ScanConfig::from_lookup(lookup(&[])),
             Err(ConfigError::Shared(shared::config::ConfigError::MissingTableName))
         );
+        assert_eq!(
+            ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "")])),
+            Err(ConfigError::Shared(shared::config::ConfigError::MissingTableName))
+        );
+    }
+
+    /// The HTTP functions' settings reach the scan too (template `Globals`), but it does not
+    /// use them: a bad value stops those functions, never the scan.
+    #[test]
+    fn the_http_functions_settings_do_not_stop_the_scan() {
+        let expected = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "certs")])).unwrap();
+        for (name, bad) in [
+            ("IDEMPOTENCY_TTL_HOURS", "0"),
+            ("IDEMPOTENCY_TTL_HOURS", "721"),
+            ("IDEMPOTENCY_TTL_HOURS", "x"),
+            ("EXPIRING_SOON_DAYS", "-1"),
+            ("EXPIRING_SOON_DAYS", "x"),
+        ] {
+            assert!(
+                shared::Config::from_lookup(lookup(&[("TABLE_NAME", "certs"), (name, bad)])).is_err(),
+                "{name}={bad} is bad for the HTTP functions"
+            );
+            assert_eq!(
+                ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "certs"), (name, bad)])),
+                Ok(expected.clone()),
+                "{name}={bad}"
+            );
+        }
     }
 }

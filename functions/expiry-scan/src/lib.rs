@@ -8,18 +8,20 @@
 //! and returns a [`Summary`]. Why it publishes before it records, and what that means for
 //! failures, is in [`scanner`].
 //!
-//! | module     | concern                                                       |
-//! |------------|---------------------------------------------------------------|
-//! | [`config`] | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`       |
-//! | [`notice`] | the events: source, detail-types, detail                      |
-//! | [`sink`]   | EventBridge `PutEvents`, or a JSON-lines file for local runs  |
-//! | [`scanner`]| the passes, the deadline, the summary                         |
-//! | [`metrics`]| the run's EMF metrics                                         |
+//! | module      | concern                                                      | imports from the crate |
+//! |-------------|--------------------------------------------------------------|------------------------|
+//! | [`config`]  | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`, `EVENTS_INCLUDE_MENTOR_NAME` | `notice` |
+//! | [`notice`]  | the events: source, detail-types, detail                     | nothing |
+//! | [`sink`]    | EventBridge `PutEvents`, or a JSON-lines file for local runs | `notice` |
+//! | [`summary`] | what a run did                                               | nothing |
+//! | [`metrics`] | the run's EMF metrics                                        | `summary` |
+//! | [`scanner`] | the passes, the deadline                                     | `notice`, `sink`, `summary`, `metrics` |
 pub mod config;
 pub mod metrics;
 pub mod notice;
 pub mod scanner;
 pub mod sink;
+pub mod summary;
 
 use std::sync::Arc;
 
@@ -28,8 +30,9 @@ use serde_json::Value;
 use shared::{Store, SystemClock};
 
 pub use config::{ConfigError, ScanConfig};
-pub use scanner::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, Summary, WallDeadline, DEADLINE_MARGIN};
+pub use scanner::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, WallDeadline, DEADLINE_MARGIN};
 pub use sink::{EventBridgeSink, EventSink, JsonLinesSink};
+pub use summary::Summary;
 
 /// Production wiring, once per cold start: environment, the SDK clients (both from the one
 /// `shared::config::sdk_config`, so `AWS_ENDPOINT_URL_*` and the region variables apply),

@@ -13,10 +13,10 @@
 //! | `ScanCompleted` | gauge | 1 when the run read every page without error, else 0 |
 //!
 //! Counts of 0 are left out of the document (the crate's default); the two gauges are always
-//! written, so the `ScanIncomplete` alarm sees every run.
+//! written, so the `ExpiryScanIncompleteAlarm` sees every run.
 use metrics::Unit;
 
-use crate::scanner::Summary;
+use crate::summary::Summary;
 
 pub const EXPIRED: &str = "Expired";
 pub const REMINDERS: &str = "RemindersPublished";

@@ -15,7 +15,8 @@
 //! - a normal re-run finds nothing to do: every notice it published was recorded, and the
 //!   Queries no longer return those items.
 //! - both records are conditional on the item still being stored `active` with the
-//!   `expires_at` the scan read. A renewal that lands between the read and the record wins:
+//!   `expires_at` the scan read (the flip also on the `cert_type` read, which decides its
+//!   count moves). A renewal that lands between the read and the record wins:
 //!   the record is refused, the renewed certification stays `active` and its new cycle gets
 //!   its own reminders. The notice already published describes the cycle it names (its
 //!   `expires_at`), which had really reached that point when the scan read it.
@@ -29,7 +30,7 @@
 //!
 //! # Scale and the deadline
 //!
-//! Both passes Query the sparse `by-expiry` index page by page (never a Scan): the expiry
+//! Both passes Query the sparse `active-by-expiry` index page by page (never a Scan): the expiry
 //! pass reads the stored-`active` items with `expires_at <= now` ([`Store::due_for_expiry`]);
 //! the reminder pass reads, per threshold, the slice of the index whose items fall in that
 //! threshold and not a tighter one ([`ReminderBand`]). Before each page and each batch of
@@ -40,7 +41,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use shared::domain::Clock;
 use shared::store::Item;
 use shared::store::ReminderBand;
@@ -48,32 +48,7 @@ use shared::{Certification, Store, StoreError};
 
 use crate::notice::{Notice, NoticeFields, NoticeKind};
 use crate::sink::{EventSink, MAX_BATCH};
-
-/// What a run did; returned by the Lambda and logged.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    /// Certifications this run flipped to `expired` (and announced).
-    pub expired: u64,
-    /// `certification.expiring` notices this run published and recorded.
-    pub reminders: u64,
-    /// Query pages read from the index.
-    pub pages: u64,
-    /// Items this run read but left for the next run: their notice could not be published,
-    /// or the deadline came before their batch. Items a run never read because it stopped at
-    /// the deadline are not counted here; `complete: false` says there may be more.
-    pub remaining: u64,
-    /// `true` when the run read every page to the end (no deadline stop). A complete run
-    /// with `remaining: 0` left nothing due.
-    pub complete: bool,
-    /// Notices still undelivered after every attempt (each also counts in `remaining`).
-    pub publish_failures: u64,
-    /// Notices published whose record was refused because the certification changed since
-    /// it was read (renewed, updated, deleted, or recorded by another run).
-    pub skipped: u64,
-    /// Items whose record failed for a reason other than the store being unavailable (an
-    /// item at the size limit, say): logged, left for the next run, and the scan went on.
-    pub failed: u64,
-}
+use crate::summary::Summary;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -97,7 +72,8 @@ pub trait Deadline: Send + Sync {
 }
 
 /// The Lambda invocation's deadline less a margin for the work already started (one page,
-/// or one batch: a PutEvents with its retries, then ten UpdateItems sent together).
+/// or one batch: a PutEvents with its retries, then up to ten records sent together, each a
+/// TransactWriteItems for a flip or an UpdateItem for a reminder).
 #[derive(Debug, Clone, Copy)]
 pub struct WallDeadline {
     stop_at: SystemTime,
@@ -254,7 +230,8 @@ impl<S: EventSink> Scanner<S> {
         let notices: Vec<Notice> = items.iter().map(|c| Notice::new(kind, c, now, fields)).collect();
         let delivered = self.deliver(&notices).await;
         summary.publish_failures += delivered.iter().filter(|ok| !**ok).count() as u64;
-        // The records of one batch are independent conditional writes on different items:
+        // The records of one batch are independent conditional writes on different items (a
+        // flip's TransactWriteItems also moves count items, retried on a conflict by the store):
         // sent together, so a batch costs one round trip rather than ten.
         let records = items.iter().zip(delivered).filter(|(_, ok)| *ok).map(|(c, _)| async move {
             let recorded = match kind {

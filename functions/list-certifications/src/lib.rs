@@ -1,22 +1,22 @@
 //! `GET /api/v1/certifications`: filtered by `mentor_id`, `cert_type` and effective
 //! `status`, newest first, one page plus the total and the next page's cursor.
 use lambda_http::{Body, Request, Response};
-use shared::http::cursor::page_response;
+use shared::http::cursor::{page_response, NextLink};
 use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{page_request, query, respond};
-use shared::store::ListFilter;
+use shared::store::{ListFilter, Page};
 use shared::validation::{is_cert_type, is_mentor_id, CERT_TYPE_RULE, MENTOR_ID_RULE};
-use shared::{ApiError, App};
+use shared::{ApiError, App, ReadOnly};
 
 const PATH: &str = "/api/v1/certifications";
 const PARAMS: &[&str] = &["mentor_id", "cert_type", "status", "page", "limit", "cursor"];
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    respond(list(app, &req).await)
+    respond(list(app.read_only(), &req).await)
 }
 
-async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+async fn list(app: ReadOnly<'_>, req: &Request) -> Result<Response<Body>, ApiError> {
     let mut q = query(req, PARAMS);
     let filter = ListFilter {
         mentor_id: q.string("mentor_id", is_mentor_id, MENTOR_ID_RULE),
@@ -33,10 +33,10 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let page = page_request(&mut q, scope);
     q.finish()?;
     let now = app.clock.now();
-    let found = app.store.list(&filter, now, &page).await?;
-    let data = found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect();
+    let found = app.list(&filter, now, &page).await?;
+    let items = found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect();
     params.push(("limit", page.limit.to_string()));
-    let scope = scope(page.limit);
     // The Link is what the client calls: under a named stage, with its prefix.
-    Ok(page_response(&public_path(req, PATH), &scope, params, data, (page.page, page.limit, found.total), found.next))
+    let link = NextLink { path: public_path(req, PATH), scope: scope(page.limit), params };
+    Ok(page_response(link, &page, Page { items, total: found.total, next: found.next }))
 }

@@ -15,7 +15,7 @@ const NOW: &str = "2026-03-26T10:00:00Z";
 const ROUTE: &str = "/api/v1/certifications";
 
 fn sample() -> lambda_http::Request {
-    from_str(include_str!("../../../events/create-certification.json")).expect("a valid sample event")
+    from_str(include_str!("../../../../events/create-certification.json")).expect("a valid sample event")
 }
 
 fn valid_body() -> Value {
@@ -95,7 +95,7 @@ async fn an_already_past_expiry_is_reported_expired() {
 async fn the_invalid_body_sample_lists_every_bad_field_and_stores_nothing() {
     let db = TestDb::start().await;
     let app = db.app_at(NOW);
-    let req = from_str(include_str!("../../../events/create-certification.invalid-body.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/create-certification.invalid-body.json")).unwrap();
     assert_event_route(&req, "create-certification");
     let (r, counts) = db.counter.measure(handle(&app, req)).await;
 
@@ -165,7 +165,7 @@ async fn unknown_and_server_owned_fields_are_refused() {
 async fn content_type_must_be_json() {
     let db = TestDb::start().await;
     let app = db.app_at(NOW);
-    let req = from_str(include_str!("../../../events/create-certification.wrong-content-type.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/create-certification.wrong-content-type.json")).unwrap();
     assert_event_route(&req, "create-certification");
     let problem = assert_problem(&handle(&app, req).await, 415);
     assert_eq!(problem["type"], "/problems/unsupported-media-type");

@@ -10,6 +10,7 @@ use std::time::Duration;
 use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner, Summary};
 use serde_json::Value;
 use shared::domain::{CertificationPatch, FixedClock};
+use shared::testing::StoreExt;
 use shared::testing::{at, certification, Fault, Faults, TestDb};
 use shared::{Status, Store, StoreError};
 

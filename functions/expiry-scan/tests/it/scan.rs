@@ -23,6 +23,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use shared::domain::CertificationPatch;
 use shared::domain::{Clock, FixedClock};
+use shared::testing::StoreExt;
 use shared::testing::TestDb;
 use shared::{Certification, Status, Store};
 
@@ -378,7 +379,7 @@ async fn a_run_stops_at_the_deadline_and_the_next_one_resumes() {
 }
 
 fn scheduled_event() -> LambdaEvent<Value> {
-    let payload: Value = serde_json::from_str(include_str!("../../../events/expiry-scan.json")).unwrap();
+    let payload: Value = serde_json::from_str(include_str!("../../../../events/expiry-scan.json")).unwrap();
     let mut ctx = Context::default();
     ctx.request_id = "scheduled-test".into();
     let in_15_min = SystemTime::now() + Duration::from_secs(900);

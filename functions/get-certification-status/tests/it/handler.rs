@@ -14,7 +14,7 @@ const SAMPLE_ID: &str = "cert-01jq3v4x5y6z7a8b9c0d1e2f3g";
 const ROUTE: &str = "/api/v1/certifications/{id}/status";
 
 fn sample() -> lambda_http::Request {
-    from_str(include_str!("../../../events/get-certification-status.json")).expect("a valid sample event")
+    from_str(include_str!("../../../../events/get-certification-status.json")).expect("a valid sample event")
 }
 
 /// Seeds one certification expiring at `expires_at` (stored `status`) and asks for its status.

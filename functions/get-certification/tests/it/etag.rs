@@ -1,6 +1,7 @@
 //! `GET /{id}` answers with the record's `ETag`, which changes with every write.
 use get_certification::handle;
 use shared::domain::CertificationPatch;
+use shared::testing::StoreExt;
 use shared::testing::{assert_json, at, certification, ApiRequest, TestDb};
 
 #[tokio::test]

@@ -14,7 +14,7 @@ const SAMPLE_ID: &str = "cert-01jq3v4x5y6z7a8b9c0d1e2f3g";
 const ROUTE: &str = "/api/v1/certifications/{id}";
 
 fn sample() -> lambda_http::Request {
-    from_str(include_str!("../../../events/get-certification.json")).expect("a valid sample event")
+    from_str(include_str!("../../../../events/get-certification.json")).expect("a valid sample event")
 }
 
 #[tokio::test]
@@ -72,7 +72,7 @@ async fn the_unknown_id_sample_is_a_404_problem() {
     db.store().create(&certification(SAMPLE_ID, "2027-01-01T00:00:00Z")).await.unwrap();
     let app = db.app_at(NOW);
 
-    let req = from_str(include_str!("../../../events/get-certification.unknown-id.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/get-certification.unknown-id.json")).unwrap();
     assert_event_route(&req, "get-certification");
     let (r, counts) = db.counter.measure(handle(&app, req)).await;
 

@@ -56,7 +56,7 @@ async fn the_sample_event_lists_a_mentors_active_certifications_newest_first() {
     seed(&db).await;
     let app = db.app_at(NOW);
 
-    let req = from_str(include_str!("../../../events/list-certifications.json")).expect("a valid sample event");
+    let req = from_str(include_str!("../../../../events/list-certifications.json")).expect("a valid sample event");
     assert_event_route(&req, "list-certifications");
     let (r, counts) = db.counter.measure(handle(&app, req)).await;
 
@@ -143,7 +143,7 @@ async fn pages_split_the_order_and_a_page_past_the_end_is_empty() {
 async fn the_bad_query_sample_names_both_parameters() {
     let db = TestDb::start().await;
     let app = db.app_at(NOW);
-    let req = from_str(include_str!("../../../events/list-certifications.bad-query.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/list-certifications.bad-query.json")).unwrap();
     assert_event_route(&req, "list-certifications");
     let (r, counts) = db.counter.measure(handle(&app, req)).await;
     let problem = assert_problem(&r, 400);

@@ -59,7 +59,7 @@ async fn the_sample_event_returns_the_window_soonest_first() {
     seed(&db).await;
     let app = db.app_at(NOW);
 
-    let req = from_str(include_str!("../../../events/list-expiring-certifications.json")).expect("a valid sample");
+    let req = from_str(include_str!("../../../../events/list-expiring-certifications.json")).expect("a valid sample");
     assert_event_route(&req, "list-expiring-certifications");
     let (r, counts) = db.counter.measure(handle(&app, req)).await;
 
@@ -124,7 +124,7 @@ async fn pages_split_the_window_and_a_page_past_the_end_is_empty() {
 async fn the_bad_query_sample_and_every_bad_parameter_are_400s_naming_it() {
     let db = TestDb::start().await;
     let app = db.app_at(NOW);
-    let req = from_str(include_str!("../../../events/list-expiring-certifications.bad-query.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/list-expiring-certifications.bad-query.json")).unwrap();
     assert_event_route(&req, "list-expiring-certifications");
     let problem = assert_problem(&handle(&app, req).await, 400);
     assert_eq!(error_fields(&problem), ["days"]);

@@ -17,7 +17,7 @@ const SAMPLE_ID: &str = "cert-01jq3v4x5y6z7a8b9c0d1e2f3g";
 const ROUTE: &str = "/api/v1/certifications/{id}";
 
 fn sample() -> lambda_http::Request {
-    from_str(include_str!("../../../events/update-certification.json")).expect("a valid sample event")
+    from_str(include_str!("../../../../events/update-certification.json")).expect("a valid sample event")
 }
 
 fn put(id: &str, body: &Value) -> lambda_http::Request {
@@ -164,7 +164,7 @@ async fn bad_bodies_are_400s_naming_every_field() {
     seed(&db, &seeded()).await;
     let app = db.app_at(NOW);
 
-    let req = from_str(include_str!("../../../events/update-certification.invalid-status.json")).unwrap();
+    let req = from_str(include_str!("../../../../events/update-certification.invalid-status.json")).unwrap();
     assert_event_route(&req, "update-certification");
     let problem = assert_problem(&handle(&app, req).await, 400);
     assert_eq!(error_fields(&problem), ["status"]);
