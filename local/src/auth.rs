@@ -30,8 +30,10 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 #[derive(Debug, Clone, clap::Args)]
 pub struct AuthArgs {
     /// Enforce the JWT authorizer's rules (as deployed with `AuthIssuerUrl`) with a key
-    /// generated at start-up; the start-up log prints tokens to use.
-    #[arg(long, env = "LOCAL_API_AUTH")]
+    /// generated at start-up; the start-up log prints tokens to use. LOCAL_API_AUTH takes
+    /// 1/true/yes/on or 0/false/no/off (any case).
+    #[arg(long, env = "LOCAL_API_AUTH", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub auth: bool,
     /// Scope POST, PUT and DELETE need (with --auth).
     #[arg(long, value_name = "SCOPE", default_value = DEFAULT_WRITE_SCOPE)]
@@ -155,6 +157,16 @@ impl AuthRules {
     }
 }
 
+/// The authorizer's step for a request that matched a route with `method`: without `--auth`
+/// (`rules` is `None`) every request passes; otherwise [`AuthRules::check`] on its
+/// `Authorization` header.
+pub fn authorize(rules: Option<&AuthRules>, method: &str, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    match rules {
+        None => Ok(()),
+        Some(rules) => rules.check(method, headers.get(axum::http::header::AUTHORIZATION).map(|v| v.as_bytes())),
+    }
+}
+
 /// 320 random bits from four ULIDs' random parts (80 bits each, from the OS-seeded
 /// generator `ulid` uses): a local test key, never a production one.
 fn random_secret() -> Vec<u8> {
@@ -228,6 +240,41 @@ mod tests {
         let reader = Claims::new(&["certifications/read"], later());
         assert!(r.check("GET", Some(&bearer(&r, &reader))).is_ok());
         assert!(matches!(r.check("PUT", Some(&bearer(&r, &reader))), Err(ApiError::Forbidden(_))));
+    }
+
+    /// `--auth`, or `LOCAL_API_AUTH` with any of the usual yes/no spellings; anything else is
+    /// refused at start-up rather than silently ignored.
+    #[test]
+    fn auth_is_a_flag_or_a_boolish_environment_variable() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            auth: AuthArgs,
+        }
+        let parse = |args: &[&str]| Cli::try_parse_from(std::iter::once("local-api").chain(args.iter().copied()));
+        // The only test that reads LOCAL_API_AUTH, so setting it here races with nothing.
+        std::env::remove_var("LOCAL_API_AUTH");
+        assert!(!parse(&[]).unwrap().auth.auth);
+        assert!(parse(&["--auth"]).unwrap().auth.auth);
+        for (value, on) in [
+            ("1", true),
+            ("true", true),
+            ("TRUE", true),
+            ("yes", true),
+            ("on", true),
+            ("0", false),
+            ("false", false),
+            ("no", false),
+            ("off", false),
+        ] {
+            std::env::set_var("LOCAL_API_AUTH", value);
+            assert_eq!(parse(&[]).map(|c| c.auth.auth).ok(), Some(on), "LOCAL_API_AUTH={value}");
+            assert!(parse(&["--auth"]).unwrap().auth.auth, "the flag wins over LOCAL_API_AUTH={value}");
+        }
+        std::env::set_var("LOCAL_API_AUTH", "maybe");
+        assert!(parse(&[]).is_err(), "LOCAL_API_AUTH=maybe was accepted");
+        std::env::remove_var("LOCAL_API_AUTH");
     }
 
     #[test]

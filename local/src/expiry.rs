@@ -17,10 +17,11 @@ use axum::routing::post;
 use chrono::{DateTime, Utc};
 use expiry_scan::config::{parse_reminder_days, DEFAULT_REMINDER_DAYS};
 use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner, Summary};
-use shared::domain::{Clock, FixedClock};
+use shared::domain::FixedClock;
 use shared::http::ApiError;
 use shared::App;
 
+use crate::response::{problem, to_axum};
 use crate::storage::{Storage, StorageArgs, StorageError};
 
 pub const DEFAULT_EVENTS_FILE: &str = ".local/events.jsonl";
@@ -86,15 +87,22 @@ pub enum ScanCommandError {
 #[derive(Clone)]
 pub struct LocalScan {
     scanner: Arc<Scanner<JsonLinesSink>>,
+    events: Arc<str>,
 }
 
 impl LocalScan {
-    pub fn new(app: &App, clock: Arc<dyn Clock>, args: &ScanArgs) -> Self {
+    /// The scan on `app`'s store, by `app`'s clock.
+    pub fn new(app: &App, args: &ScanArgs) -> Self {
         let sink = JsonLinesSink::new(&args.events);
-        let events = sink.path().display().to_string();
-        tracing::info!(%events, "expiry-scan events are appended to {events} (tail -F it)");
+        let events = sink.path().display().to_string().into();
         let options = ScanOptions::new(args.reminder_days.0.clone());
-        Self { scanner: Arc::new(Scanner::new(app.store.clone(), sink, clock, options)) }
+        Self { scanner: Arc::new(Scanner::new(app.store.clone(), sink, app.clock.clone(), options)), events }
+    }
+
+    /// Logs where the events go (after the server's `listening on` line, at start-up).
+    pub fn announce(&self) {
+        let events = &self.events;
+        tracing::info!(%events, "expiry-scan events are appended to {events} (tail -F it)");
     }
 
     /// One complete run (no Lambda deadline locally).
@@ -105,8 +113,7 @@ impl LocalScan {
     /// `POST /_local/expiry-scan`: runs the scan, answers its summary. Errors (another
     /// method is a 405) go through the one problem+json mapping.
     pub fn routes(&self) -> axum::Router {
-        let other_methods =
-            || async { crate::router::to_axum(ApiError::MethodNotAllowed { allow: "POST".into() }.into_response()) };
+        let other_methods = || async { problem(ApiError::MethodNotAllowed { allow: "POST".into() }) };
         axum::Router::new().route(SCAN_ROUTE, post(run_route).fallback(other_methods)).with_state(self.clone())
     }
 
@@ -127,22 +134,25 @@ impl LocalScan {
 }
 
 async fn run_route(State(scan): State<LocalScan>) -> axum::response::Response {
-    let response = match scan.run().await {
-        Ok(summary) => shared::http::json(axum::http::StatusCode::OK, &summary),
-        Err(expiry_scan::ScanError::Store(e)) => ApiError::from(e).into_response(),
-    };
-    crate::router::to_axum(response)
+    match scan.run().await {
+        Ok(summary) => to_axum(shared::http::json(axum::http::StatusCode::OK, &summary)),
+        Err(expiry_scan::ScanError::Store(e)) => problem(ApiError::from(e)),
+    }
 }
 
 /// `local-api scan`: open the storage, run the scan once, print the summary as one JSON
 /// line on stdout, close.
 pub async fn scan_command(args: &ScanCommandArgs, storage: &StorageArgs) -> Result<(), ScanCommandError> {
     let storage = Storage::open(storage).await?;
-    let clock: Arc<dyn Clock> = match args.at {
-        Some(t) => Arc::new(FixedClock(t)),
-        None => storage.app.clock.clone(),
+    let app = match args.at {
+        Some(t) => App { clock: Arc::new(FixedClock(t)), ..storage.app.clone() },
+        None => storage.app.clone(),
     };
-    let result = LocalScan::new(&storage.app, clock, &args.scan).run().await;
+    let scan = LocalScan::new(&app, &args.scan);
+    scan.announce();
+    let result = scan.run().await;
+    drop(scan);
+    drop(app);
     storage.close().await;
     let summary = result?;
     println!("{}", serde_json::json!(summary));
@@ -177,14 +187,21 @@ mod tests {
 
     #[tokio::test]
     async fn the_admin_route_runs_the_scan_and_the_events_land_in_the_file() {
-        let args =
-            StorageArgs { data: "unused.db".into(), memory: true, endpoint: None, table: "certifications".into() };
+        let args = StorageArgs {
+            data: "unused.db".into(),
+            memory: true,
+            endpoint: None,
+            table: "certifications".into(),
+            region: None,
+            create_table: false,
+        };
         let storage = Storage::open(&args).await.unwrap();
         storage.app.store.create(&cert("cert-due", "2026-03-01T00:00:00Z")).await.unwrap();
         storage.app.store.create(&cert("cert-soon", "2026-03-30T00:00:00Z")).await.unwrap();
         let events = std::env::temp_dir().join(format!("local-scan-test-{}.jsonl", ulid::Ulid::new()));
         let scan_args = ScanArgs { events: events.clone(), reminder_days: ReminderDays(vec![7, 30]) };
-        let scan = LocalScan::new(&storage.app, Arc::new(FixedClock(t("2026-03-26T10:00:00Z"))), &scan_args);
+        let app = App { clock: Arc::new(FixedClock(t("2026-03-26T10:00:00Z"))), ..storage.app.clone() };
+        let scan = LocalScan::new(&app, &scan_args);
         let router = scan.routes();
 
         let (status, _, summary) = call(&router, "POST").await;

@@ -29,8 +29,11 @@ enum Command {
     Engine(local_api::engine::EngineArgs),
     /// One-off, after upgrading from the single-partition indexes: give every certification
     /// the index attributes this version lists by, then recount. Idempotent. Prints a report.
+    /// On AWS: --endpoint https://dynamodb.REGION.amazonaws.com --table NAME [--region REGION],
+    /// with AWS_PROFILE (SSO through the AWS CLI), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
     Migrate,
     /// Rebuild every count item from the certifications; prints the drift it corrected.
+    /// On AWS: as for migrate.
     Recount,
 }
 

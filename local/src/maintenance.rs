@@ -1,7 +1,9 @@
 //! `local-api migrate` and `local-api recount`: the one-off maintenance of
 //! `shared::store::maintenance`, on the local data or, with `--endpoint
-//! https://dynamodb.<region>.amazonaws.com --table <name>` and AWS credentials in the
-//! environment, on a deployed table. Each prints its report as one JSON line.
+//! https://dynamodb.<region>.amazonaws.com --table <name>`, on a deployed table, signed with
+//! the AWS SDK's default chains or the AWS CLI's credentials (see [`crate::remote`]). A table
+//! that is not there is an error: only the embedded engine creates one. Each prints its report
+//! as one JSON line.
 use serde_json::json;
 
 use crate::storage::{Storage, StorageArgs, StorageError};

@@ -4,14 +4,15 @@ use axum::http::header;
 use axum::routing::get;
 use shared::http::ApiError;
 
+use crate::response::problem;
+
 pub const ROUTE: &str = "/openapi.yaml";
 pub const DOCUMENT: &str = include_str!("../../openapi.yaml");
 /// RFC 9512's media type for YAML.
 pub const MEDIA_TYPE: &str = "application/yaml";
 
 pub fn routes() -> axum::Router {
-    let other_methods =
-        || async { crate::router::to_axum(ApiError::MethodNotAllowed { allow: "GET".into() }.into_response()) };
+    let other_methods = || async { problem(ApiError::MethodNotAllowed { allow: "GET".into() }) };
     axum::Router::new()
         .route(ROUTE, get(|| async { ([(header::CONTENT_TYPE, MEDIA_TYPE)], DOCUMENT) }).fallback(other_methods))
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::router::{router_with_auth, with_request_log, RouteError};
+use crate::access_log::with_request_log;
+use crate::routes::{api_router, RouteError};
 use crate::storage::{Storage, StorageArgs, StorageError};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -43,10 +44,10 @@ pub enum ServeError {
 
 pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), ServeError> {
     let storage = Storage::open(storage_args).await?;
-    let scan = crate::expiry::LocalScan::new(&storage.app, storage.app.clock.clone(), &args.scan.scan);
+    let scan = crate::expiry::LocalScan::new(&storage.app, &args.scan.scan);
     let auth = args.auth.rules().map(Arc::new);
     let app = with_request_log(
-        router_with_auth(storage.app.clone(), auth.clone())?.merge(scan.routes()).merge(crate::openapi::routes()),
+        api_router(storage.app.clone(), auth.clone())?.merge(scan.routes()).merge(crate::openapi::routes()),
     );
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
@@ -61,6 +62,7 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
     let table = &storage_args.table;
     let table_note = if storage.created_table { "created" } else { "existing" };
     tracing::info!(%url, %data, %table, "listening on {url} (data: {data}; table {table}, {table_note}); Ctrl-C stops");
+    scan.announce();
     if let Some(rules) = &auth {
         rules.announce();
     }

@@ -1,14 +1,23 @@
 //! Where the local server keeps its data: an embedded dynoxide engine (SQLite in a file, or
 //! in memory) served on a loopback port inside this process, or an external DynamoDB API.
 //! Either way the handlers talk to it through the real SDK client and `shared::Store`.
+//!
+//! Only the embedded engine gets its table created when missing. On an external endpoint
+//! (AWS, DynamoDB Local, moto) a missing table is an error naming it, unless `--create-table`
+//! asks for it, so a misspelt `--table` never creates a table in someone's account. The
+//! external client signs with the AWS SDK's default chains ([`crate::remote`]).
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use shared::embedded::{self, Engine, EngineError, ANY_LOOPBACK_PORT};
 use shared::{App, Config, Store, SystemClock};
+
+use crate::remote::{external_client, require_table, RemoteError};
 
 /// The default data file, relative to the working directory (ignored by git).
 pub const DEFAULT_DATA_FILE: &str = ".local/certifications.db";
@@ -26,9 +35,19 @@ pub struct StorageArgs {
     /// Use an external DynamoDB API (DynamoDB Local, moto, AWS) instead of the embedded engine.
     #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL_DYNAMODB", conflicts_with = "data")]
     pub endpoint: Option<String>,
-    /// The table; created from the shared definition when missing.
+    /// The table. The embedded engine creates it from the shared definition when missing; on
+    /// an external endpoint it must exist (see --create-table).
     #[arg(long, global = true, value_name = "NAME", env = "TABLE_NAME", default_value = DEFAULT_TABLE)]
     pub table: String,
+    /// With --endpoint: the region to sign for. Default: the AWS SDK's region chain
+    /// (AWS_REGION, AWS_DEFAULT_REGION, the profile's region), then us-east-1 on a loopback
+    /// endpoint.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// With --endpoint: create the table when it is missing (for DynamoDB Local or moto).
+    /// Without it a missing table is an error.
+    #[arg(long, global = true)]
+    pub create_table: bool,
 }
 
 /// Which storage a run uses, after flag precedence: `--memory`, then `--endpoint`, then the file.
@@ -65,6 +84,8 @@ pub enum StorageError {
     Engine(#[from] EngineError),
     #[error("cannot create or describe table {0}: {1}")]
     Table(String, String),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
     #[error("bad configuration: {0}")]
     Config(#[from] shared::config::ConfigError),
 }
@@ -95,15 +116,20 @@ impl Storage {
             _ => std::env::var(k).ok(),
         })?;
         let backend = args.backend();
-        let (endpoint, engine) = match &backend {
-            Backend::External(url) => (url.clone(), None),
+        let (endpoint, engine, client) = match &backend {
+            Backend::External(url) => (url.clone(), None, external_client(url, args.region.as_deref()).await?),
             Backend::Memory => started(embedded::open_memory()?, engine_addr).await?,
             Backend::File(path) => started(embedded::open_file(path)?, engine_addr).await?,
         };
-        let client = embedded::client(&endpoint).await;
-        let created_table = shared::store::table::ensure_table(&client, &args.table)
-            .await
-            .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
+        let created_table = match &backend {
+            Backend::External(url) if !args.create_table => {
+                require_table(&client, &args.table, url).await?;
+                false
+            }
+            _ => shared::store::table::ensure_table(&client, &args.table)
+                .await
+                .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?,
+        };
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
         Ok(Self { app, backend, created_table, endpoint, engine })
     }
@@ -118,10 +144,26 @@ impl Storage {
     }
 }
 
-/// Starts the embedded engine on `db`, listening on `addr`: its URL and the engine.
-async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Engine>), EngineError> {
+/// Starts the embedded engine on `db`, listening on `addr`: its URL, the engine and a client.
+async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Engine>, Client), EngineError> {
     let engine = Engine::start_on(db, addr).await?;
-    Ok((engine.url().to_owned(), Some(engine)))
+    let url = engine.url().to_owned();
+    let client = embedded_client(&url);
+    Ok((url, Some(engine), client))
+}
+
+/// A client for the embedded engine, which checks no signature: dummy keys, whatever AWS
+/// credentials or profile the environment holds; the region from `AWS_REGION` (default
+/// us-east-1).
+fn embedded_client(url: &str) -> Client {
+    let region = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()).unwrap_or_else(|| "us-east-1".into());
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new("local", "local", None, None, "local-api-embedded"))
+        .build();
+    Client::from_conf(config)
 }
 
 #[cfg(test)]

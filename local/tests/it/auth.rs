@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use local_api::auth::{AuthRules, Claims, DEFAULT_WRITE_SCOPE};
-use local_api::router::router_with_auth;
+use local_api::routes::api_router;
 use serde_json::{json, Value};
 use shared::testing::TestDb;
 use tower::ServiceExt;
@@ -25,7 +25,7 @@ impl Local {
     async fn start(read_scope: Option<&str>) -> Self {
         let db = TestDb::start().await;
         let rules = Arc::new(AuthRules::new(b"local-test-key", DEFAULT_WRITE_SCOPE, read_scope));
-        let app = router_with_auth(db.app_at("2026-03-26T10:00:00Z"), Some(rules.clone())).unwrap();
+        let app = api_router(db.app_at("2026-03-26T10:00:00Z"), Some(rules.clone())).unwrap();
         Self { _db: db, app, rules }
     }
 

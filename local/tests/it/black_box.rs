@@ -51,7 +51,9 @@ impl Server {
             .stderr(Stdio::inherit());
         match data {
             Data::File(path) => cmd.arg("--data").arg(path),
-            Data::External { endpoint, table } => cmd.args(["--endpoint", endpoint, "--table", table]),
+            Data::External { endpoint, table } => {
+                cmd.args(["--endpoint", endpoint, "--table", table, "--create-table"])
+            }
         };
         let mut child = cmd.spawn().expect("start the local-api binary");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -237,6 +239,10 @@ async fn the_local_server_end_to_end() {
 
     // One log line per request, with method, path, status and milliseconds.
     let log = server.log();
+    // Before them, as README.md shows: where it listens, then where the scan's events go.
+    let at = |text: &str| log.iter().position(|l| l.contains(text));
+    let (listening, events) = (at("\"listening on http://"), at("expiry-scan events are appended to"));
+    assert!(listening.is_some() && events.is_some() && listening < events, "{log:#?}");
     let line = log.iter().find(|l| l.contains("\"status\":405")).expect("a logged 405");
     let line: Value = serde_json::from_str(line).unwrap();
     assert!(line["fields"]["ms"].is_number() && line["fields"]["method"].is_string(), "{line}");
@@ -558,7 +564,7 @@ async fn malformed_volley(api: &Api, front: Front) {
     let json_ct = Some("application/json");
 
     #[rustfmt::skip]
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (Method::POST, API.into(), json_ct, Some(r#"{"mentor_id": "#.into()), 400),
         (Method::POST, API.into(), json_ct, Some("[1, 2]".into()), 400),
         (Method::POST, API.into(), json_ct, Some("null".into()), 400),
