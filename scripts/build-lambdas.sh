@@ -11,7 +11,11 @@
 #     ($TOOLS_VENV, default ~/.cache/mentor-certifications/tools) unless already on PATH.
 #
 # Usage: scripts/build-lambdas.sh [extra `sam build` arguments]
-# Cargo honours CARGO_TARGET_DIR as usual (default: the workspace's target/).
+# Cargo honours CARGO_TARGET_DIR as usual (default: the workspace's target/); SAM_BUILD_DIR
+# moves SAM's artifacts (default: .aws-sam/build).
+#
+# Every build here reads .cargo/config.toml, which builds AWS-LC without CPU-jitter entropy
+# (README, "Cold start, TLS and memory size").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,7 @@ SAM_CLI_VERSION="${SAM_CLI_VERSION:-1.170.0}"
 CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
 ZIGLANG_VERSION="${ZIGLANG_VERSION:-0.17.1}"
 TOOLS_VENV="${TOOLS_VENV:-$HOME/.cache/mentor-certifications/tools}"
+SAM_BUILD_DIR="${SAM_BUILD_DIR:-.aws-sam/build}"
 export SAM_CLI_TELEMETRY=0
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -32,10 +37,23 @@ if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx a
   rustup target add aarch64-unknown-linux-gnu
 fi
 
-# Tools already on PATH win; otherwise use (and if needed create) the private venv.
+# Tools already on PATH win, if that `sam` is at least the tested version (an older one, e.g.
+# 1.148 that pip resolved beside other tools, behaves differently: it treats rust-cargolambda as
+# a beta feature; samconfig.toml sets beta_features for those, but only the tested version is
+# known to build); otherwise use (and if needed create) the private venv.
 has_zig() { command -v zig >/dev/null || python3 -c 'import ziglang' 2>/dev/null; }
-if ! { command -v sam >/dev/null && command -v cargo-lambda >/dev/null && has_zig; }; then
-  if [ ! -x "$TOOLS_VENV/bin/sam" ] || [ ! -x "$TOOLS_VENV/bin/cargo-lambda" ]; then
+sam_version() { "$1" --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p'; }
+at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+sam_ok() {
+  local v
+  v=$(sam_version "$1")
+  [ -n "$v" ] && at_least "$v" "$SAM_CLI_VERSION"
+}
+if command -v sam >/dev/null && ! sam_ok sam; then
+  say "ignoring $(command -v sam) (SAM CLI $(sam_version sam || true)): older than the tested $SAM_CLI_VERSION"
+fi
+if ! { command -v sam >/dev/null && sam_ok sam && command -v cargo-lambda >/dev/null && has_zig; }; then
+  if [ ! -x "$TOOLS_VENV/bin/sam" ] || [ ! -x "$TOOLS_VENV/bin/cargo-lambda" ] || ! sam_ok "$TOOLS_VENV/bin/sam"; then
     say "installing aws-sam-cli $SAM_CLI_VERSION, cargo-lambda $CARGO_LAMBDA_VERSION, ziglang $ZIGLANG_VERSION into $TOOLS_VENV"
     python3 -m venv "$TOOLS_VENV"
     "$TOOLS_VENV/bin/pip" install --quiet "aws-sam-cli==$SAM_CLI_VERSION" \
@@ -45,22 +63,24 @@ if ! { command -v sam >/dev/null && command -v cargo-lambda >/dev/null && has_zi
   export PATH="$TOOLS_VENV/bin:$PATH"
 fi
 
+say "using $(command -v sam) (SAM CLI $(sam_version sam)), $(cargo lambda --version 2>/dev/null || echo cargo-lambda)"
 say "sam validate --lint"
 sam validate --lint
 
 say "sam build (settings in samconfig.toml)"
 start=$(date +%s.%N)
-sam build "$@"
+sam build --build-dir "$SAM_BUILD_DIR" "$@"
 end=$(date +%s.%N)
 
 # Sizes of what gets deployed: the bootstrap, and the deflated zip `sam deploy` uploads.
-python3 - "$start" "$end" <<'EOF'
+python3 - "$start" "$end" "$SAM_BUILD_DIR" <<'EOF'
 import io, os, sys, zipfile
 
 start, end = map(float, sys.argv[1:3])
+build_dir = sys.argv[3]
 rows = []
-for name in sorted(os.listdir(".aws-sam/build")):
-    path = os.path.join(".aws-sam/build", name, "bootstrap")
+for name in sorted(os.listdir(build_dir)):
+    path = os.path.join(build_dir, name, "bootstrap")
     if not os.path.isfile(path):
         continue
     buf = io.BytesIO()
@@ -68,7 +88,7 @@ for name in sorted(os.listdir(".aws-sam/build")):
         z.write(path, "bootstrap")
     rows.append((name, os.path.getsize(path), len(buf.getvalue())))
 if not rows:
-    sys.exit("no bootstrap found under .aws-sam/build")
+    sys.exit(f"no bootstrap found under {build_dir}")
 mib = lambda n: f"{n / 2**20:6.2f} MiB"
 width = max(len(r[0]) for r in rows)
 print(f"\n{'function':<{width}}  {'bootstrap':>10}  {'zipped':>10}")
