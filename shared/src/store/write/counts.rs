@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
 use tracing::instrument;
 
-use crate::domain::{Certification, Status};
+use crate::domain::Status;
 use crate::store::dynamo::attrs::{get_n_or, n, s, Item};
 use crate::store::dynamo::error::{built, classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
