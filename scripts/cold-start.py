@@ -26,8 +26,10 @@ Over TLS, capped like a 128 MB function, against a Python boto3 function of the 
 
     --tls        a TLS-terminating keep-alive proxy (scripts/tls_proxy.py) with a throwaway CA in
                  front of the endpoint; the functions get SSL_CERT_FILE (the peer AWS_CA_BUNDLE).
-                 Asserts one TLS handshake per cold start of each binary: the connection the
-                 init warm-up opens is the one the invocations reuse.
+                 Fails (exit 1) unless every cold start of a binary run with the --invoke event
+                 makes one TLS handshake: the connection the init warm-up opens is the one the
+                 invocations reuse. (A BINARY@EVENT.json gets its count reported only: a list
+                 page queries four index shards at once, on four connections.)
     --cpu-share  the process runs from spawn in a cgroup (v2 cpu.max, or v1 cfs_quota_us) capped
                  at this fraction of one CPU per 100 ms period; Lambda gives a function
                  MemorySize / 1769 of a vCPU (0.0724 at 128 MB).
@@ -35,6 +37,8 @@ Over TLS, capped like a 128 MB function, against a Python boto3 function of the 
                  one capped run per size (share = size / 1769) and a markdown table: cold request,
                  warm p50 per binary, and the cost of a million warm requests at the arm64 price.
     --peer       also measures scripts/peer/get_item.py (a yardstick, not part of the service).
+
+COLD_START_DEBUG=1 prints every run and the proxy's connection events.
 
 The standard library, plus openssl (CLI) for --tls and boto3/PyYAML (moto's own dependencies)
 for --moto, --seed and --peer. Linux (/proc) only; the cgroup cap needs root.
@@ -150,9 +154,27 @@ class CpuCap:
         except OSError as e:
             sys.exit(f"--cpu-share: cannot create a cgroup under {self.base} ({e}); run as root, "
                      "or use docker run --cpus")
-        procs = f"{self.path}/cgroup.procs"
-        # Runs in the child between fork and exec: the binary starts inside the cap.
-        return lambda: open(procs, "w").write(str(os.getpid()))
+
+    def spawn(self, cmd, **kwargs):
+        """Popen(cmd) born inside the cgroup, its CPU time from exec on being the binary's own.
+
+        cgroup v1: the calling thread alone moves into the cgroup (`tasks`), spawns (vfork + exec,
+        which it inherits) and moves back. A preexec_fn would do it, but it makes Python fork
+        instead of vfork and run Python code in the child: ~3 ms of CPU counted to the binary
+        and taken from its quota. cgroup v2 cannot hold one thread alone, so there it is the
+        preexec_fn, and the CPU times include that."""
+        if self.version == 2:
+            procs = f"{self.path}/cgroup.procs"
+            return subprocess.Popen(cmd, preexec_fn=lambda: open(procs, "w").write(str(os.getpid())), **kwargs)
+        tid = str(threading.get_native_id())
+        with open(f"/proc/self/task/{tid}/cgroup") as f:
+            home = next(line.split(":", 2)[2].strip() for line in f if "cpu" in line.split(":")[1].split(","))
+        self._write("tasks", tid)
+        try:
+            return subprocess.Popen(cmd, **kwargs)
+        finally:
+            with open(f"{self.base}{home.rstrip('/')}/tasks", "w") as f:
+                f.write(tid)
 
     def _write(self, name, value):
         with open(f"{self.path}/{name}", "w") as f:
@@ -298,6 +320,7 @@ class Run:
         self.throttled_ms = None
         self.done = threading.Event()
         self.release = threading.Event()
+        self.started = threading.Event()  # pid is set (a capped spawn can return after the first `next`)
         self.nexts = 0
 
 
@@ -327,6 +350,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path != f"{RUNTIME}/invocation/next":
             return self._reply(404)
         now = time.perf_counter_ns()
+        run.started.wait(10)
         run.nexts += 1
         if run.nexts == 1:
             run.first_next = now
@@ -354,6 +378,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.endswith("/response"):
+            run.started.wait(10)
             run.responded.append(time.perf_counter_ns())
             run.cpu_at_response.append(cpu_ns(run.pid))
             run.response = body
@@ -373,10 +398,12 @@ def measure(cmd, events, env, quiet, cap=None, proxy=None, timeout=60):
     env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
     out = subprocess.DEVNULL if quiet else None
     before = proxy.settle() if proxy else None
-    preexec = cap.create() if cap else None
+    if cap:
+        cap.create()
     run.start = time.perf_counter_ns()
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, preexec_fn=preexec)
+    proc = (cap.spawn if cap else subprocess.Popen)(cmd, env=env, stdout=out, stderr=out)
     run.pid = proc.pid
+    run.started.set()
     finished = run.done.wait(timeout)
     proc.kill()
     proc.wait()

@@ -24,6 +24,8 @@ use shared::http::ApiError;
 pub const LOCAL_ISSUER: &str = "https://local-api.invalid/";
 pub const LOCAL_AUDIENCE: &str = "certifications-local";
 pub const DEFAULT_WRITE_SCOPE: &str = "certifications/write";
+/// The `client_id` of the tokens printed at start-up.
+pub const LOCAL_CLIENT_ID: &str = "local-api";
 /// How long the tokens printed at start-up stay valid.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
@@ -55,6 +57,10 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub sub: String,
+    /// The OAuth client the token was issued to (Cognito's access-token claim); with `sub` it
+    /// names the caller an `Idempotency-Key` belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -69,6 +75,7 @@ impl Claims {
             iss: LOCAL_ISSUER.into(),
             aud: LOCAL_AUDIENCE.into(),
             sub: "local-user".into(),
+            client_id: Some(LOCAL_CLIENT_ID.into()),
             exp: expires_at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             scope: Some(scopes.join(" ")),
             scp: None,
@@ -117,9 +124,10 @@ impl AuthRules {
         }
     }
 
-    /// Whether a request with this method and `Authorization` header may reach its route.
-    pub fn check(&self, method: &str, authorization: Option<&[u8]>) -> Result<(), ApiError> {
-        let Some(scope) = self.scope_for(method) else { return Ok(()) };
+    /// Whether a request with this method and `Authorization` header may reach its route, and
+    /// the token's claims when one was checked (none on a public route).
+    pub fn check(&self, method: &str, authorization: Option<&[u8]>) -> Result<Option<Claims>, ApiError> {
+        let Some(scope) = self.scope_for(method) else { return Ok(None) };
         let header = authorization.and_then(|h| std::str::from_utf8(h).ok()).unwrap_or("");
         let token = header
             .split_once(' ')
@@ -131,7 +139,7 @@ impl AuthRules {
             .map_err(|e| ApiError::Unauthorized(format!("the bearer token is not valid: {e}")))?
             .claims;
         if claims.has_scope(scope) {
-            Ok(())
+            Ok(Some(claims))
         } else {
             Err(ApiError::Forbidden(format!("the token lacks the scope '{scope}'")))
         }
@@ -159,11 +167,33 @@ impl AuthRules {
 
 /// The authorizer's step for a request that matched a route with `method`: without `--auth`
 /// (`rules` is `None`) every request passes; otherwise [`AuthRules::check`] on its
-/// `Authorization` header.
-pub fn authorize(rules: Option<&AuthRules>, method: &str, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+/// `Authorization` header. `Ok` holds the claims of the token checked, which API Gateway's
+/// JWT authorizer hands the function in `requestContext.authorizer.jwt.claims`.
+pub fn authorize(
+    rules: Option<&AuthRules>,
+    method: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Claims>, ApiError> {
     match rules {
-        None => Ok(()),
+        None => Ok(None),
         Some(rules) => rules.check(method, headers.get(axum::http::header::AUTHORIZATION).map(|v| v.as_bytes())),
+    }
+}
+
+impl Claims {
+    /// The claims as API Gateway's JWT authorizer passes them to the function: strings, a
+    /// list as `[a b]`.
+    pub fn for_request(&self) -> std::collections::HashMap<String, String> {
+        let mut m = std::collections::HashMap::from([
+            ("iss".to_owned(), self.iss.clone()),
+            ("aud".to_owned(), self.aud.clone()),
+            ("sub".to_owned(), self.sub.clone()),
+            ("exp".to_owned(), self.exp.to_string()),
+        ]);
+        m.extend(self.client_id.clone().map(|c| ("client_id".to_owned(), c)));
+        m.extend(self.scope.clone().map(|s| ("scope".to_owned(), s)));
+        m.extend(self.scp.as_ref().map(|l| ("scp".to_owned(), format!("[{}]", l.join(" ")))));
+        m
     }
 }
 

@@ -1,13 +1,15 @@
 //! The scheduled expiry scan (`functions/expiry-scan`), locally. In AWS an EventBridge
-//! schedule runs it and its events go to EventBridge; here it runs
+//! schedule runs it; here it runs
 //!
 //! - once, with `local-api scan` (optionally `--at <instant>` to replay a day);
 //! - on an interval beside the API, with `local-api serve --scan-every <SECONDS>`;
 //! - on demand, with `POST /_local/expiry-scan` on the local server. That route exists only
 //!   in the local server (API Gateway has no such route) and answers the run's summary.
+//!   With `--auth` it needs the write scope, as the API's writes do.
 //!
-//! Its events are appended to a JSON-lines file (`--events`, default `.local/events.jsonl`),
-//! one EventBridge-shaped event per line; the path is logged at start-up, so `tail -f` it.
+//! It only writes, as in AWS: its flips and reminders reach the event file (`--events`,
+//! default `.local/events.jsonl`) through the table's stream, like every request's writes
+//! ([`crate::events`]).
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,22 +18,24 @@ use axum::extract::State;
 use axum::routing::post;
 use chrono::{DateTime, Utc};
 use expiry_scan::config::{parse_reminder_days, DEFAULT_REMINDER_DAYS};
-use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner, Summary};
+use expiry_scan::{NoDeadline, ScanOptions, Scanner, Summary};
 use shared::domain::FixedClock;
 use shared::http::ApiError;
 use shared::App;
 
+use crate::auth::{authorize, AuthRules};
 use crate::response::{problem, to_axum};
 use crate::storage::{Storage, StorageArgs, StorageError};
 
-pub const DEFAULT_EVENTS_FILE: &str = ".local/events.jsonl";
+pub use crate::events::DEFAULT_EVENTS_FILE;
 /// The local-only admin route.
 pub const SCAN_ROUTE: &str = "/_local/expiry-scan";
 
-/// Where the scan's events go and which thresholds it uses (shared by `serve` and `scan`).
+/// Where the events go and which thresholds the scan uses (shared by `serve` and `scan`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScanArgs {
-    /// JSON-lines file the expiry scan appends its events to; created with its directory.
+    /// JSON-lines file the events (every write's, from the table's stream) are appended to;
+    /// created with its directory.
     #[arg(long, value_name = "PATH", default_value = DEFAULT_EVENTS_FILE)]
     pub events: PathBuf,
     /// Reminder thresholds in days, as the Lambda's EXPIRY_REMINDER_DAYS.
@@ -83,26 +87,19 @@ pub enum ScanCommandError {
     Scan(#[from] expiry_scan::ScanError),
 }
 
-/// The scan on the local server's store, publishing to the JSON-lines file.
+/// The scan on the local server's store. It only writes; the event feed announces its
+/// writes ([`crate::events`]).
 #[derive(Clone)]
 pub struct LocalScan {
-    scanner: Arc<Scanner<JsonLinesSink>>,
-    events: Arc<str>,
+    scanner: Arc<Scanner>,
 }
 
 impl LocalScan {
-    /// The scan on `app`'s store, by `app`'s clock.
+    /// The scan on `app`'s store, by `app`'s clock, with `args`' thresholds (`args.events` is
+    /// the event feed's, not the scan's).
     pub fn new(app: &App, args: &ScanArgs) -> Self {
-        let sink = JsonLinesSink::new(&args.events);
-        let events = sink.path().display().to_string().into();
         let options = ScanOptions::new(args.reminder_days.0.clone());
-        Self { scanner: Arc::new(Scanner::new(app.store.clone(), sink, app.clock.clone(), options)), events }
-    }
-
-    /// Logs where the events go (after the server's `listening on` line, at start-up).
-    pub fn announce(&self) {
-        let events = &self.events;
-        tracing::info!(%events, "expiry-scan events are appended to {events} (tail -F it)");
+        Self { scanner: Arc::new(Scanner::new(app.store.clone(), app.clock.clone(), options)) }
     }
 
     /// One complete run (no Lambda deadline locally).
@@ -110,11 +107,13 @@ impl LocalScan {
         self.scanner.run(&NoDeadline).await
     }
 
-    /// `POST /_local/expiry-scan`: runs the scan, answers its summary. Errors (another
-    /// method is a 405) go through the one problem+json mapping.
-    pub fn routes(&self) -> axum::Router {
+    /// `POST /_local/expiry-scan`: runs the scan, answers its summary. With `auth` (`--auth`)
+    /// it needs the write scope, as the API's writes do (401 without a valid token, 403
+    /// without the scope). Errors (another method is a 405, before auth, as on the API's
+    /// routes) go through the one problem+json mapping.
+    pub fn routes(&self, auth: Option<Arc<AuthRules>>) -> axum::Router {
         let other_methods = || async { problem(ApiError::MethodNotAllowed { allow: "POST".into() }) };
-        axum::Router::new().route(SCAN_ROUTE, post(run_route).fallback(other_methods)).with_state(self.clone())
+        axum::Router::new().route(SCAN_ROUTE, post(run_route).fallback(other_methods)).with_state((self.clone(), auth))
     }
 
     /// Runs the scan now and then every `period`, until the task is aborted. A run that is
@@ -133,26 +132,38 @@ impl LocalScan {
     }
 }
 
-async fn run_route(State(scan): State<LocalScan>) -> axum::response::Response {
+async fn run_route(
+    State((scan, auth)): State<(LocalScan, Option<Arc<AuthRules>>)>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if let Err(e) = authorize(auth.as_deref(), "POST", &headers) {
+        return problem(e);
+    }
     match scan.run().await {
         Ok(summary) => to_axum(shared::http::json(axum::http::StatusCode::OK, &summary)),
         Err(expiry_scan::ScanError::Store(e)) => problem(ApiError::from(e)),
     }
 }
 
-/// `local-api scan`: open the storage, run the scan once, print the summary as one JSON
-/// line on stdout, close.
+/// `local-api scan`: open the storage, run the scan once, append the events of its writes
+/// to the event file (read from the table's stream), print the summary as one JSON line on
+/// stdout, close.
 pub async fn scan_command(args: &ScanCommandArgs, storage: &StorageArgs) -> Result<(), ScanCommandError> {
     let storage = Storage::open(storage).await?;
     let app = match args.at {
         Some(t) => App { clock: Arc::new(FixedClock(t)), ..storage.app.clone() },
         None => storage.app.clone(),
     };
+    // Opened before the run: it reads from the newest record, so exactly this run's writes.
+    let mut feed = crate::events::EventFeed::open_or_warn(&storage, &args.scan.events).await;
     let scan = LocalScan::new(&app, &args.scan);
-    scan.announce();
     let result = scan.run().await;
-    drop(scan);
-    drop(app);
+    if let Some(feed) = feed.as_mut() {
+        if let Err(e) = feed.drain().await {
+            tracing::warn!(error = %e, "the scan's writes are done, but their events were not all written: {e}");
+        }
+    }
+    drop((scan, feed, app));
     storage.close().await;
     let summary = result?;
     println!("{}", serde_json::json!(summary));
@@ -186,7 +197,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_admin_route_runs_the_scan_and_the_events_land_in_the_file() {
+    async fn the_admin_route_runs_the_scan_and_its_writes_events_land_in_the_file() {
         let args = StorageArgs {
             data: "unused.db".into(),
             memory: true,
@@ -199,17 +210,20 @@ mod tests {
         storage.app.store.create(&cert("cert-due", "2026-03-01T00:00:00Z")).await.unwrap();
         storage.app.store.create(&cert("cert-soon", "2026-03-30T00:00:00Z")).await.unwrap();
         let events = std::env::temp_dir().join(format!("local-scan-test-{}.jsonl", ulid::Ulid::new()));
+        // From the newest record: the two creates above are not this test's events.
+        let mut feed =
+            crate::events::EventFeed::open(&storage, &events, shared::store::stream::Start::Latest).await.unwrap();
         let scan_args = ScanArgs { events: events.clone(), reminder_days: ReminderDays(vec![7, 30]) };
         let app = App { clock: Arc::new(FixedClock(t("2026-03-26T10:00:00Z"))), ..storage.app.clone() };
         let scan = LocalScan::new(&app, &scan_args);
-        let router = scan.routes();
+        let router = scan.routes(None);
 
         let (status, _, summary) = call(&router, "POST").await;
         assert_eq!(status, 200);
         assert_eq!(
             summary,
             serde_json::json!({"expired": 1, "reminders": 1, "pages": 12, "remaining": 0, "complete": true,
-                               "publish_failures": 0, "skipped": 0, "failed": 0})
+                               "skipped": 0, "failed": 0})
         );
         let (_, _, again) = call(&router, "POST").await;
         assert_eq!((again["expired"].as_u64(), again["reminders"].as_u64()), (Some(0), Some(0)));
@@ -219,6 +233,7 @@ mod tests {
             (405, "application/problem+json", Some(405))
         );
 
+        assert_eq!(feed.drain().await.unwrap().len(), 2, "two writes, two events; the second run wrote nothing");
         let text = std::fs::read_to_string(&events).unwrap();
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         let kinds: Vec<(&str, &str)> = lines
@@ -226,7 +241,11 @@ mod tests {
             .map(|e| (e["detail-type"].as_str().unwrap(), e["detail"]["certification_id"].as_str().unwrap()))
             .collect();
         assert_eq!(kinds, [("certification.expired", "cert-due"), ("certification.expiring", "cert-soon")]);
-        assert!(text.starts_with(r#"{"version":"0","id":"#), "EventBridge field order: {text}");
+        for line in &lines {
+            let mut keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["detail", "detail-type", "source", "time"], "EventBridge's envelope: {line}");
+        }
         let _ = std::fs::remove_file(events);
         storage.close().await;
     }

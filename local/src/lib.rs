@@ -16,6 +16,7 @@
 //! | [`server`]      | `serve`: listen, log, shut down without losing a write                 |
 //! | [`maintenance`] | `migrate` (index attributes and counts for older data), `recount`      |
 //! | [`expiry`]      | the expiry scan: `scan` command, `--scan-every`, `POST /_local/expiry-scan` |
+//! | [`events`]      | the table's stream → the publisher's translation → `.local/events.jsonl` |
 //! | [`engine`]      | `engine`: only the embedded DynamoDB engine, for the Lambda binaries   |
 //! | [`openapi`]     | `GET /openapi.yaml`: the API's OpenAPI document                        |
 pub mod access_log;
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod aws_cli;
 pub mod body_limit;
 pub mod engine;
+pub mod events;
 pub mod expiry;
 pub mod handlers;
 pub mod maintenance;

@@ -1,6 +1,6 @@
 //! An external DynamoDB endpoint (AWS, DynamoDB Local, moto): its client, signed as the AWS
 //! CLI would sign, and the rule that its table must already exist.
-use aws_sdk_dynamodb::config::{Credentials, ProvideCredentials, Region};
+use aws_sdk_dynamodb::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
@@ -31,7 +31,11 @@ pub enum RemoteError {
 /// build (an IAM Identity Center profile after `aws sso login`, `credential_process`) comes
 /// from the AWS CLI ([`AwsCli`]). A loopback endpoint (DynamoDB Local, moto) gets us-east-1
 /// and dummy keys when the chain finds nothing; any other endpoint is then an error.
-pub async fn external_client(url: &str, region: Option<&str>) -> Result<Client, RemoteError> {
+/// Also answers the credentials it signs with, for the Streams client of the same endpoint.
+pub async fn external_client(
+    url: &str,
+    region: Option<&str>,
+) -> Result<(Client, SharedCredentialsProvider), RemoteError> {
     let sdk = shared::config::sdk_config().await;
     let loopback = is_loopback(url);
     let chosen = choose_region(region, sdk.region().map(|r| r.as_ref()), loopback)
@@ -39,15 +43,17 @@ pub async fn external_client(url: &str, region: Option<&str>) -> Result<Client, 
     let mut builder =
         aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(url).region(Region::new(chosen.clone()));
     let found = match sdk.credentials_provider() {
-        Some(chain) => chain.provide_credentials().await.map(|_| ()).map_err(|e| causes(&e)),
+        Some(chain) => chain.provide_credentials().await.map(|_| chain.clone()).map_err(|e| causes(&e)),
         None => Err("no credential provider".into()),
     };
-    match found {
-        Ok(()) => {}
+    let credentials = match found {
+        Ok(chain) => chain,
         Err(error) if loopback => {
             tracing::info!(endpoint = %url, %error, "no AWS credentials found; signing with dummy keys for the loopback endpoint");
-            builder =
-                builder.credentials_provider(Credentials::new("local", "local", None, None, "local-api-loopback"));
+            let dummy =
+                SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-api-loopback"));
+            builder = builder.credentials_provider(dummy.clone());
+            dummy
         }
         Err(sdk_error) => {
             let cli = AwsCli::default();
@@ -55,7 +61,9 @@ pub async fn external_client(url: &str, region: Option<&str>) -> Result<Client, 
             match tokio::task::spawn_blocking(move || probe.export()).await {
                 Ok(Ok(_)) => {
                     tracing::info!(endpoint = %url, "credentials from the AWS CLI (`aws configure export-credentials`)");
-                    builder = builder.credentials_provider(cli);
+                    let cli = SharedCredentialsProvider::new(cli);
+                    builder = builder.credentials_provider(cli.clone());
+                    cli
                 }
                 Ok(Err(cli_error)) => {
                     let error = format!("{sdk_error}; and from the AWS CLI: {cli_error}");
@@ -64,9 +72,9 @@ pub async fn external_client(url: &str, region: Option<&str>) -> Result<Client, 
                 Err(e) => return Err(RemoteError::Credentials { endpoint: url.to_owned(), error: e.to_string() }),
             }
         }
-    }
+    };
     tracing::debug!(endpoint = %url, region = %chosen, "external DynamoDB client");
-    Ok(Client::from_conf(builder.build()))
+    Ok((Client::from_conf(builder.build()), credentials))
 }
 
 /// The table must exist on an external endpoint: a missing one is [`RemoteError::NoSuchTable`].
@@ -107,7 +115,7 @@ fn choose_region(flag: Option<&str>, chain: Option<&str>, loopback: bool) -> Opt
 }
 
 /// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
-fn is_loopback(url: &str) -> bool {
+pub(crate) fn is_loopback(url: &str) -> bool {
     let Ok(uri) = url.parse::<axum::http::Uri>() else { return false };
     let Some(host) = uri.host() else { return false };
     let host = host.trim_start_matches('[').trim_end_matches(']');

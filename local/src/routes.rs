@@ -14,7 +14,11 @@ use shared::http::ApiError;
 use shared::App;
 
 use crate::apigw_event::to_lambda;
-use crate::auth::{authorize, AuthRules};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription};
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+
+use crate::auth::{authorize, AuthRules, Claims};
 use crate::response::{problem, to_axum};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -122,9 +126,10 @@ fn endpoint(
         move |State(app): State<App>,
               params: Result<RawPathParams, RawPathParamsRejection>,
               req: axum::extract::Request| async move {
-            if let Err(e) = authorize(auth.as_deref(), route.method, req.headers()) {
-                return problem(e);
-            }
+            let claims = match authorize(auth.as_deref(), route.method, req.headers()) {
+                Ok(claims) => claims,
+                Err(e) => return problem(e),
+            };
             // A parameter that is not UTF-8 once decoded cannot be an id: 404, as an unknown id is.
             let params: RawPathParams = match params {
                 Ok(p) => p,
@@ -134,9 +139,22 @@ fn endpoint(
                 params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
             path_params.extend(fixed.clone());
             match to_lambda(req, route, path_params).await {
-                Ok(lambda_req) => to_axum(handler(&app, lambda_req).await),
+                Ok(lambda_req) => to_axum(handler(&app, with_claims(lambda_req, claims)).await),
                 Err(e) => problem(e),
             }
         },
     ))
+}
+
+/// `req` with the token's claims in its request context, where API Gateway's JWT authorizer
+/// puts them (`requestContext.authorizer.jwt.claims`); unchanged without claims.
+fn with_claims(req: lambda_http::Request, claims: Option<Claims>) -> lambda_http::Request {
+    let Some(claims) = claims else { return req };
+    let Some(RequestContext::ApiGatewayV2(mut context)) = req.request_context_ref().cloned() else { return req };
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims = claims.for_request();
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    context.authorizer = Some(authorizer);
+    req.with_request_context(RequestContext::ApiGatewayV2(context))
 }

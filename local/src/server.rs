@@ -47,7 +47,7 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
     let scan = crate::expiry::LocalScan::new(&storage.app, &args.scan.scan);
     let auth = args.auth.rules().map(Arc::new);
     let app = with_request_log(
-        api_router(storage.app.clone(), auth.clone())?.merge(scan.routes()).merge(crate::openapi::routes()),
+        api_router(storage.app.clone(), auth.clone())?.merge(scan.routes(auth.clone())).merge(crate::openapi::routes()),
     );
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
@@ -62,7 +62,10 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
     let table = &storage_args.table;
     let table_note = if storage.created_table { "created" } else { "existing" };
     tracing::info!(%url, %data, %table, "listening on {url} (data: {data}; table {table}, {table_note}); Ctrl-C stops");
-    scan.announce();
+    // Every write's event, from the table's stream, polled in a task of its own.
+    let feed = crate::events::EventFeed::open_or_warn(&storage, &args.scan.scan.events)
+        .await
+        .map(|f| f.spawn(crate::events::poll_interval(&storage.backend)));
     if let Some(rules) = &auth {
         rules.announce();
     }
@@ -92,6 +95,10 @@ pub async fn serve(args: &ServeArgs, storage_args: &StorageArgs) -> Result<(), S
     // Every accepted request has finished by now, so every acknowledged write is in the table.
     if let Some(scans) = scans {
         scans.abort();
+    }
+    // After the last write: its events reach the file before the engine stops.
+    if let Some(feed) = feed {
+        feed.stop().await;
     }
     storage.close().await;
     served.map_err(ServeError::Serve)?;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use shared::embedded::{self, Engine, EngineError, ANY_LOOPBACK_PORT};
@@ -98,6 +98,8 @@ pub struct Storage {
     pub created_table: bool,
     /// The DynamoDB endpoint the client talks to (the embedded engine's loopback URL).
     pub endpoint: String,
+    /// What the client signs with: the table's stream is read with the same.
+    pub credentials: SharedCredentialsProvider,
     engine: Option<Engine>,
 }
 
@@ -116,7 +118,7 @@ impl Storage {
             _ => std::env::var(k).ok(),
         })?;
         let backend = args.backend();
-        let (endpoint, engine, client) = match &backend {
+        let (endpoint, engine, (client, credentials)) = match &backend {
             Backend::External(url) => (url.clone(), None, external_client(url, args.region.as_deref()).await?),
             Backend::Memory => started(embedded::open_memory()?, engine_addr).await?,
             Backend::File(path) => started(embedded::open_file(path)?, engine_addr).await?,
@@ -131,7 +133,18 @@ impl Storage {
                 .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?,
         };
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
-        Ok(Self { app, backend, created_table, endpoint, engine })
+        Ok(Self { app, backend, created_table, endpoint, credentials, engine })
+    }
+
+    /// A client of the DynamoDB Streams API of this storage, signing as the table's client
+    /// does. DynamoDB Local and the embedded engine serve it at their DynamoDB URL; an AWS
+    /// endpoint (`dynamodb.REGION.amazonaws.com`) has its own, which the SDK knows by region.
+    pub fn streams_client(&self) -> aws_sdk_dynamodbstreams::Client {
+        let host =
+            self.endpoint.split("://").nth(1).unwrap_or(&self.endpoint).split(['/', ':']).next().unwrap_or_default();
+        let aws = host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn");
+        let endpoint = (!aws).then_some(self.endpoint.as_str());
+        shared::store::stream::streams_client(self.app.store.client().config(), self.credentials.clone(), endpoint)
     }
 
     /// Stops the embedded engine once every request to it has finished; its last handle on
@@ -145,7 +158,9 @@ impl Storage {
 }
 
 /// Starts the embedded engine on `db`, listening on `addr`: its URL, the engine and a client.
-async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Engine>, Client), EngineError> {
+type Signed = (Client, SharedCredentialsProvider);
+
+async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Option<Engine>, Signed), EngineError> {
     let engine = Engine::start_on(db, addr).await?;
     let url = engine.url().to_owned();
     let client = embedded_client(&url);
@@ -155,15 +170,17 @@ async fn started(db: dynoxide::Database, addr: SocketAddr) -> Result<(String, Op
 /// A client for the embedded engine, which checks no signature: dummy keys, whatever AWS
 /// credentials or profile the environment holds; the region from `AWS_REGION` (default
 /// us-east-1).
-fn embedded_client(url: &str) -> Client {
+fn embedded_client(url: &str) -> Signed {
     let region = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()).unwrap_or_else(|| "us-east-1".into());
+    let credentials =
+        SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-api-embedded"));
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .endpoint_url(url)
-        .credentials_provider(Credentials::new("local", "local", None, None, "local-api-embedded"))
+        .credentials_provider(credentials.clone())
         .build();
-    Client::from_conf(config)
+    (Client::from_conf(config), credentials)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_dynamodb::Client;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -104,19 +104,30 @@ impl Drop for Engine {
 /// us-east-1), and dummy credentials unless real ones are in the environment (an AWS table).
 pub async fn client_config(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let builder = aws_sdk_dynamodb::Config::builder()
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(Region::new(region))
-        .endpoint_url(endpoint);
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials().await)
+}
+
+/// The environment's credentials when it has real ones (an endpoint that checks them), else
+/// dummy keys (the embedded engine checks none).
+async fn credentials() -> SharedCredentialsProvider {
     let real_credentials = std::env::var("AWS_ACCESS_KEY_ID").is_ok() || std::env::var("AWS_PROFILE").is_ok();
     let provider = match real_credentials {
         true => aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await.credentials_provider(),
         false => None,
     };
-    match provider {
-        Some(p) => builder.credentials_provider(p),
-        None => builder.credentials_provider(Credentials::new("test", "test", None, None, "embedded")),
-    }
+    provider.unwrap_or_else(|| SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "embedded")))
+}
+
+/// A DynamoDB Streams client for `endpoint` (the engine serves the Streams API at its DynamoDB
+/// URL, as DynamoDB Local does), signing as [`client_config`] does; for
+/// [`crate::store::stream::TableStream`].
+pub async fn streams_client(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    let dynamo = client_config(endpoint).await.build();
+    crate::store::stream::streams_client(&dynamo, credentials().await, Some(endpoint))
 }
 
 /// A DynamoDB client for `endpoint` (see [`client_config`]).

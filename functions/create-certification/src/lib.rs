@@ -4,11 +4,12 @@
 //! updates; with an `Idempotency-Key` also the key's record (holding this response,
 //! conditional on the key being unused or past its window), so a retry gets the first
 //! response again and racing requests with one key create once (`shared::http::idempotency`).
+//! Behind the JWT authorizer a key is the caller's own: other callers' keys never collide.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use shared::domain::ids::new_certification_id;
 use shared::http::etag::etag;
-use shared::http::idempotency::{fingerprint, idempotency_key, replay, response_of, KeyedRequest};
+use shared::http::idempotency::{fingerprint, idempotency_key, replay, response_of, scoped_key, KeyedRequest};
 use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{json_body, query, respond};
@@ -23,7 +24,8 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     query(req, &[]).finish()?;
-    let key = idempotency_key(req)?;
+    // With auth on, a key belongs to its caller (the token's `sub` and `client_id`).
+    let key = idempotency_key(req)?.map(|k| scoped_key(req, k));
     let body = json_body(req)?;
     let new = parse_create(body)?;
     let now = app.clock.now();

@@ -1,11 +1,10 @@
-//! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`,
-//! `EVENTS_INCLUDE_MENTOR_NAME`. Only these: the HTTP functions' settings
-//! (`EXPIRING_SOON_DAYS`, `IDEMPOTENCY_TTL_HOURS`) reach every function through the
-//! template's `Globals`, and a bad one must not stop the scan at start-up.
-use crate::notice::NoticeFields;
+//! The scan's environment: `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`. Only these: the HTTP
+//! functions' settings (`EXPIRING_SOON_DAYS`, `IDEMPOTENCY_TTL_HOURS`) reach every function
+//! through the template's `Globals`, and a bad one must not stop the scan at start-up. The
+//! scan publishes nothing (the table's stream announces its writes), so the event settings
+//! belong to `publish-events`.
 
 pub const DEFAULT_REMINDER_DAYS: &str = "90,60,30,7";
-pub const DEFAULT_EVENT_BUS: &str = "default";
 /// Largest reminder threshold accepted (ten years, like the `/expiring` `days` limit).
 pub const MAX_REMINDER_DAYS: u32 = 3650;
 
@@ -16,11 +15,6 @@ pub struct ScanConfig {
     /// `EXPIRY_REMINDER_DAYS`: comma-separated whole days, 0 to 3650, default `90,60,30,7`;
     /// kept ascending without duplicates. Empty turns reminders off.
     pub reminder_days: Vec<u32>,
-    /// `EVENT_BUS_NAME`: name or ARN, default `default`.
-    pub event_bus_name: String,
-    /// `EVENTS_INCLUDE_MENTOR_NAME`: `true` adds `mentor_name` to the events; anything else
-    /// (unset by default) leaves it out.
-    pub fields: NoticeFields,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,12 +38,7 @@ impl ScanConfig {
             .ok_or(ConfigError::Shared(shared::config::ConfigError::MissingTableName))?;
         let raw = lookup("EXPIRY_REMINDER_DAYS").unwrap_or_else(|| DEFAULT_REMINDER_DAYS.into());
         let reminder_days = parse_reminder_days(&raw).ok_or(ConfigError::BadReminderDays(raw))?;
-        let event_bus_name =
-            lookup("EVENT_BUS_NAME").filter(|b| !b.trim().is_empty()).unwrap_or_else(|| DEFAULT_EVENT_BUS.into());
-        let fields = NoticeFields {
-            mentor_name: lookup("EVENTS_INCLUDE_MENTOR_NAME").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
-        };
-        Ok(Self { table_name, reminder_days, event_bus_name, fields })
+        Ok(Self { table_name, reminder_days })
     }
 }
 
@@ -78,27 +67,12 @@ mod tests {
     #[test]
     fn defaults_and_parsing() {
         let c = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "certs")])).unwrap();
-        assert_eq!(
-            c,
-            ScanConfig {
-                table_name: "certs".into(),
-                reminder_days: vec![7, 30, 60, 90],
-                event_bus_name: "default".into(),
-                fields: NoticeFields { mentor_name: false },
-            }
-        );
-        let c = ScanConfig::from_lookup(lookup(&[
-            ("TABLE_NAME", "certs"),
-            ("EXPIRY_REMINDER_DAYS", " 14, 0,14 "),
-            ("EVENT_BUS_NAME", "mentoring"),
-        ]))
-        .unwrap();
-        assert_eq!((c.reminder_days, c.event_bus_name.as_str()), (vec![0, 14], "mentoring"));
+        assert_eq!(c, ScanConfig { table_name: "certs".into(), reminder_days: vec![7, 30, 60, 90] });
+        let c = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "certs"), ("EXPIRY_REMINDER_DAYS", " 14, 0,14 ")]))
+            .unwrap();
+        assert_eq!(c.reminder_days, vec![0, 14]);
         let off = ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EXPIRY_REMINDER_DAYS", "")])).unwrap();
         assert!(off.reminder_days.is_empty());
-        let named =
-            ScanConfig::from_lookup(lookup(&[("TABLE_NAME", "t"), ("EVENTS_INCLUDE_MENTOR_NAME", "true")])).unwrap();
-        assert!(named.fields.mentor_name);
     }
 
     #[test]

@@ -1,26 +1,22 @@
 //! The scheduled expiry scan. An EventBridge schedule invokes it (daily by default); each run
 //!
-//! 1. flips every stored-`active` certification whose `expires_at <= now` to `expired` and
-//!    publishes `certification.expired`;
-//! 2. for each threshold in `EXPIRY_REMINDER_DAYS` publishes `certification.expiring` once per
+//! 1. flips every stored-`active` certification whose `expires_at <= now` to `expired`;
+//! 2. for each threshold in `EXPIRY_REMINDER_DAYS` records `reminded_days` once per
 //!    certification and expiry cycle, only the tightest threshold it is inside;
 //!
-//! and returns a [`Summary`]. Why it publishes before it records, and what that means for
-//! failures, is in [`scanner`].
+//! and returns a [`Summary`]. It only writes: the table's stream announces each flip
+//! (`certification.expired`) and each recorded threshold (`certification.expiring`) through
+//! `publish-events`, so a change is announced if and only if it was written.
 //!
-//! | module      | concern                                                      | imports from the crate |
-//! |-------------|--------------------------------------------------------------|------------------------|
-//! | [`config`]  | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`, `EVENT_BUS_NAME`, `EVENTS_INCLUDE_MENTOR_NAME` | `notice` |
-//! | [`notice`]  | the events: source, detail-types, detail                     | nothing |
-//! | [`sink`]    | EventBridge `PutEvents`, or a JSON-lines file for local runs | `notice` |
-//! | [`summary`] | what a run did                                               | nothing |
-//! | [`metrics`] | the run's EMF metrics                                        | `summary` |
-//! | [`scanner`] | the passes, the deadline                                     | `notice`, `sink`, `summary`, `metrics` |
+//! | module      | concern                                   | imports from the crate |
+//! |-------------|-------------------------------------------|------------------------|
+//! | [`config`]  | `TABLE_NAME`, `EXPIRY_REMINDER_DAYS`      | nothing |
+//! | [`summary`] | what a run did                            | nothing |
+//! | [`metrics`] | the run's EMF metrics                     | `summary` |
+//! | [`scanner`] | the passes, the deadline                  | `summary`, `metrics` |
 pub mod config;
 pub mod metrics;
-pub mod notice;
 pub mod scanner;
-pub mod sink;
 pub mod summary;
 
 use std::sync::Arc;
@@ -31,19 +27,16 @@ use shared::{Store, SystemClock};
 
 pub use config::{ConfigError, ScanConfig};
 pub use scanner::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, WallDeadline, DEADLINE_MARGIN};
-pub use sink::{EventBridgeSink, EventSink, JsonLinesSink};
 pub use summary::Summary;
 
-/// Production wiring, once per cold start: environment, the SDK clients (both from the one
+/// Production wiring, once per cold start: environment, the DynamoDB client (from the one
 /// `shared::config::sdk_config`, so `AWS_ENDPOINT_URL_*` and the region variables apply),
 /// the wall clock.
-pub async fn from_env() -> Result<Scanner<EventBridgeSink>, ConfigError> {
+pub async fn from_env() -> Result<Scanner, ConfigError> {
     let config = ScanConfig::from_env()?;
     let sdk = shared::config::sdk_config().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
-    let sink = EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name);
-    let options = ScanOptions { fields: config.fields, ..ScanOptions::new(config.reminder_days) };
-    Ok(Scanner::new(store, sink, Arc::new(SystemClock), options))
+    Ok(Scanner::new(store, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
 }
 
 /// The Lambda: tracing, then [`from_env`] once per cold start, then every scheduled
@@ -60,7 +53,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-impl<S: EventSink> Scanner<S> {
+impl Scanner {
     /// One invocation. The payload is only logged: the scheduled event carries nothing the
     /// scan needs, and any payload (a manual `aws lambda invoke` with `{}`) starts a run.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Summary, ScanError> {

@@ -5,13 +5,14 @@
 //! | metric | kind | meaning |
 //! |---|---|---|
 //! | `Expired` | count | certifications flipped to `expired` |
-//! | `RemindersPublished` | count | `certification.expiring` notices published and recorded |
-//! | `PublishFailures` | count | notices still undelivered after every attempt |
-//! | `ItemsSkipped` | count | notices whose record was refused (the item changed meanwhile) |
-//! | `ItemsFailed` | count | items whose record failed for the item's own reason (size limit, say); the run went on |
-//! | `Remaining` | gauge | items read but left for the next run |
+//! | `RemindersRecorded` | count | reminder thresholds recorded (`reminded_days`) |
+//! | `ItemsSkipped` | count | writes refused because the item changed meanwhile |
+//! | `ItemsFailed` | count | items whose write failed for the item's own reason (size limit, say); the run went on |
+//! | `Remaining` | gauge | items read but left for the next run (the deadline came first) |
 //! | `ScanCompleted` | gauge | 1 when the run read every page without error, else 0 |
 //!
+//! The scan publishes nothing itself (the table's stream announces what it writes), so it
+//! has no delivery metric: the publisher's `EventsPublished`/`EventsFailed` are those.
 //! Counts of 0 are left out of the document (the crate's default); the two gauges are always
 //! written, so the `ExpiryScanIncompleteAlarm` sees every run.
 use metrics::Unit;
@@ -19,8 +20,7 @@ use metrics::Unit;
 use crate::summary::Summary;
 
 pub const EXPIRED: &str = "Expired";
-pub const REMINDERS: &str = "RemindersPublished";
-pub const PUBLISH_FAILURES: &str = "PublishFailures";
+pub const REMINDERS: &str = "RemindersRecorded";
 pub const SKIPPED: &str = "ItemsSkipped";
 pub const FAILED: &str = "ItemsFailed";
 pub const REMAINING: &str = "Remaining";
@@ -31,12 +31,11 @@ pub const COMPLETED: &str = shared::metrics::SCAN_COMPLETED;
 pub fn record(s: &Summary, ok: bool) {
     metrics::describe_gauge!(REMAINING, Unit::Count, "items left for the next run");
     metrics::describe_gauge!(COMPLETED, Unit::Count, "1 when the run completed");
-    for name in [EXPIRED, REMINDERS, PUBLISH_FAILURES, SKIPPED, FAILED] {
+    for name in [EXPIRED, REMINDERS, SKIPPED, FAILED] {
         metrics::describe_counter!(name, Unit::Count, "per run");
     }
     metrics::counter!(EXPIRED).increment(s.expired);
     metrics::counter!(REMINDERS).increment(s.reminders);
-    metrics::counter!(PUBLISH_FAILURES).increment(s.publish_failures);
     metrics::counter!(SKIPPED).increment(s.skipped);
     metrics::counter!(FAILED).increment(s.failed);
     metrics::gauge!(REMAINING).set(s.remaining as f64);

@@ -1,32 +1,24 @@
-//! The scan itself: expire what is due, then announce what is about to expire.
+//! The scan itself: expire what is due, then record the reminders due.
 //!
-//! # Ordering: publish, then record
+//! # It only writes
 //!
-//! For every item the scan first publishes the notice and only then records it on the item
-//! (flips the status with [`Store::mark_expired`], or sets `reminded_days` with
-//! [`Store::record_reminder`]). The record is what takes an item out of the next run's work,
-//! so:
+//! For every due item the scan makes one conditional write: the flip to `expired`
+//! ([`Store::mark_expired`]) or the reminder threshold ([`Store::record_reminder`], which
+//! sets `reminded_days`). It publishes nothing: the table's stream carries every committed
+//! write to `publish-events`, which announces it (`certification.expired`,
+//! `certification.expiring`). So a change is announced if and only if it was written, and
+//! nothing the scan does depends on EventBridge being reachable or configured.
 //!
-//! - a notice that could not be published (PutEvents failed, or its entry kept failing after
-//!   [`ScanOptions::publish_attempts`]) is not recorded: the item stays due, and the next run
-//!   publishes it. Nothing is lost.
-//! - a crash, timeout or DynamoDB error between publish and record leaves a published notice
-//!   unrecorded: the next run publishes it again. Delivery is at-least-once.
-//! - a normal re-run finds nothing to do: every notice it published was recorded, and the
-//!   Queries no longer return those items.
-//! - both records are conditional on the item still being stored `active` with the
+//! - The write is what takes an item out of the next run's work: a re-run finds nothing to
+//!   do, and the same scheduled event delivered twice writes (and so announces) nothing new.
+//! - Both writes are conditional on the item still being stored `active` with the
 //!   `expires_at` the scan read (the flip also on the `cert_type` read, which decides its
-//!   count moves). A renewal that lands between the read and the record wins:
-//!   the record is refused, the renewed certification stays `active` and its new cycle gets
-//!   its own reminders. The notice already published describes the cycle it names (its
-//!   `expires_at`), which had really reached that point when the scan read it.
-//! - two scans running at once (a duplicated delivery of the scheduled event) can both publish
-//!   a notice for the same item before either records it; the conditional record keeps the
-//!   item's state right (one flip, `reminded_days` never loosened), and the duplicate notice is
-//!   the at-least-once case. Consumers deduplicate as [`crate::notice::Notice`] explains.
-//!
-//! The opposite order (record, then publish) would lose the notice whenever the process died
-//! between the two, because the recorded item leaves the due set for good.
+//!   count moves). A renewal that lands between the read and the write wins: the write is
+//!   refused ([`Summary::skipped`]), nothing is announced for the old cycle, and the renewed
+//!   certification's new cycle gets its own reminders.
+//! - Two scans at once (a duplicated delivery of the scheduled event): the conditional write
+//!   lets one of them flip or record each item; the other's is refused.
+//! - A crash or store error mid-run leaves the unwritten items due: the next run writes them.
 //!
 //! # Scale and the deadline
 //!
@@ -46,16 +38,18 @@ use shared::store::Item;
 use shared::store::ReminderBand;
 use shared::{Certification, Store, StoreError};
 
-use crate::notice::{Notice, NoticeFields, NoticeKind};
-use crate::sink::{EventSink, MAX_BATCH};
 use crate::summary::Summary;
+
+/// Writes sent together: independent conditional writes on different items (a flip's
+/// TransactWriteItems also moves count items, retried on a conflict by the store), so a batch
+/// costs one round trip rather than ten; the deadline is checked between batches.
+pub const MAX_BATCH: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    /// A Query failed, or a record failed because the store is unavailable, after the SDK's
-    /// retries. The run stops; notices already published but not yet recorded are published
-    /// again by the next run. (One item's record failing otherwise only counts in
-    /// [`Summary::failed`].)
+    /// A Query failed, or a write failed because the store is unavailable, after the SDK's
+    /// retries. The run stops; what it did not write stays due for the next run. (One item's
+    /// write failing otherwise only counts in [`Summary::failed`].)
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
@@ -72,8 +66,8 @@ pub trait Deadline: Send + Sync {
 }
 
 /// The Lambda invocation's deadline less a margin for the work already started (one page,
-/// or one batch: a PutEvents with its retries, then up to ten records sent together, each a
-/// TransactWriteItems for a flip or an UpdateItem for a reminder).
+/// or one batch: up to ten writes sent together, each a TransactWriteItems for a flip or an
+/// UpdateItem for a reminder).
 #[derive(Debug, Clone, Copy)]
 pub struct WallDeadline {
     stop_at: SystemTime,
@@ -110,23 +104,11 @@ pub struct ScanOptions {
     pub reminder_days: Vec<u32>,
     /// Items one Query evaluates.
     pub page_size: i32,
-    /// Attempts per notice (the first send included) before it is left for the next run.
-    pub publish_attempts: u32,
-    /// Wait before the second attempt; doubles for each further one.
-    pub retry_backoff: Duration,
-    /// Which personal fields the events carry (none by default).
-    pub fields: NoticeFields,
 }
 
 impl ScanOptions {
     pub fn new(reminder_days: Vec<u32>) -> Self {
-        Self {
-            reminder_days,
-            page_size: 100,
-            publish_attempts: 3,
-            retry_backoff: Duration::from_millis(200),
-            fields: NoticeFields::default(),
-        }
+        Self { reminder_days, page_size: 100 }
     }
 }
 
@@ -137,16 +119,15 @@ enum Pass {
     Remind(ReminderBand),
 }
 
-pub struct Scanner<S> {
+pub struct Scanner {
     store: Store,
-    sink: S,
     clock: Arc<dyn Clock>,
     options: ScanOptions,
 }
 
-impl<S: EventSink> Scanner<S> {
-    pub fn new(store: Store, sink: S, clock: Arc<dyn Clock>, options: ScanOptions) -> Self {
-        Self { store, sink, clock, options }
+impl Scanner {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, options: ScanOptions) -> Self {
+        Self { store, clock, options }
     }
 
     /// One run at the clock's `now`: the expiry pass, then the reminder bands, tightest
@@ -161,19 +142,19 @@ impl<S: EventSink> Scanner<S> {
             }
             result = self.pass(Pass::Remind(band), now, deadline, &mut summary).await;
         }
-        let Summary { expired, reminders, pages, remaining, complete, publish_failures, skipped, failed } = summary;
+        let Summary { expired, reminders, pages, remaining, complete, skipped, failed } = summary;
         crate::metrics::record(&summary, result.is_ok());
         match result {
             Ok(()) => {
                 tracing::info!(
-                    expired, reminders, pages, remaining, complete, publish_failures, skipped, failed, now = %now,
+                    expired, reminders, pages, remaining, complete, skipped, failed, now = %now,
                     "expiry scan finished"
                 );
                 Ok(summary)
             }
             Err(e) => {
                 tracing::error!(
-                    expired, reminders, pages, remaining, publish_failures, skipped, failed, error = %e,
+                    expired, reminders, pages, remaining, skipped, failed, error = %e,
                     "expiry scan stopped on an error"
                 );
                 Err(e)
@@ -214,7 +195,7 @@ impl<S: EventSink> Scanner<S> {
         }
     }
 
-    /// Publish a batch, then record each notice that was delivered.
+    /// Writes a batch: each flip or reminder, sent together.
     async fn batch(
         &self,
         pass: Pass,
@@ -222,46 +203,33 @@ impl<S: EventSink> Scanner<S> {
         now: DateTime<Utc>,
         summary: &mut Summary,
     ) -> Result<(), ScanError> {
-        let kind = match pass {
-            Pass::Expire => NoticeKind::Expired,
-            Pass::Remind(band) => NoticeKind::Expiring { threshold_days: band.threshold_days },
-        };
-        let fields = self.options.fields;
-        let notices: Vec<Notice> = items.iter().map(|c| Notice::new(kind, c, now, fields)).collect();
-        let delivered = self.deliver(&notices).await;
-        summary.publish_failures += delivered.iter().filter(|ok| !**ok).count() as u64;
-        // The records of one batch are independent conditional writes on different items (a
-        // flip's TransactWriteItems also moves count items, retried on a conflict by the store):
-        // sent together, so a batch costs one round trip rather than ten.
-        let records = items.iter().zip(delivered).filter(|(_, ok)| *ok).map(|(c, _)| async move {
-            let recorded = match kind {
-                NoticeKind::Expired => self.store.mark_expired(c, now).await,
-                NoticeKind::Expiring { threshold_days } => self.store.record_reminder(c, threshold_days).await,
+        let writes = items.iter().map(|c| async move {
+            let written = match pass {
+                Pass::Expire => self.store.mark_expired(c, now).await,
+                Pass::Remind(band) => self.store.record_reminder(c, band.threshold_days).await,
             };
-            (c, recorded)
+            (c, written)
         });
-        let records = futures::future::join_all(records).await;
-        summary.remaining += (items.len() - records.len()) as u64;
+        let what = match pass {
+            Pass::Expire => "expiry",
+            Pass::Remind(_) => "reminder",
+        };
         let mut failure = None;
-        for (c, recorded) in records {
-            match recorded {
-                Ok(true) if kind == NoticeKind::Expired => summary.expired += 1,
+        for (c, written) in futures::future::join_all(writes).await {
+            match written {
+                Ok(true) if matches!(pass, Pass::Expire) => summary.expired += 1,
                 Ok(true) => summary.reminders += 1,
                 Ok(false) => {
                     summary.skipped += 1;
                     tracing::info!(
-                    certification_id = %c.id,
-                    detail_type = kind.detail_type(),
-                    "published, but the certification changed since it was read (renewed, updated, deleted, or \
-                     recorded by another run); its record was left alone"
+                        certification_id = %c.id,
+                        what,
+                        "the certification changed since it was read (renewed, updated, deleted, or recorded by \
+                         another run); left alone, nothing to announce"
                     )
                 }
                 Err(e @ StoreError::Unavailable(_)) => {
-                    tracing::error!(
-                        certification_id = %c.id,
-                        error = %e,
-                        "published but not recorded; the next run publishes it again"
-                    );
+                    tracing::error!(certification_id = %c.id, what, error = %e, "not written; the next run does it");
                     failure.get_or_insert(e);
                 }
                 // This item's own problem (say, at the item size limit): the rest of the
@@ -269,8 +237,9 @@ impl<S: EventSink> Scanner<S> {
                 Err(e) => {
                     tracing::error!(
                         certification_id = %c.id,
+                        what,
                         error = %e,
-                        "published but its record failed; left for the next run, the scan goes on"
+                        "its write failed; left for the next run, the scan goes on"
                     );
                     summary.failed += 1;
                 }
@@ -280,47 +249,5 @@ impl<S: EventSink> Scanner<S> {
             Some(e) => Err(e.into()),
             None => Ok(()),
         }
-    }
-
-    /// Sends `notices`, resending only the entries that failed, up to `publish_attempts`
-    /// times in all. Returns which were delivered.
-    async fn deliver(&self, notices: &[Notice]) -> Vec<bool> {
-        let mut delivered = vec![false; notices.len()];
-        let mut pending: Vec<usize> = (0..notices.len()).collect();
-        let mut backoff = self.options.retry_backoff;
-        for attempt in 1..=self.options.publish_attempts.max(1) {
-            if attempt > 1 {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-            let batch: Vec<Notice> = pending.iter().map(|&i| notices[i].clone()).collect();
-            let outcomes = self.sink.publish(&batch).await;
-            let mut failed = Vec::new();
-            for (k, &i) in pending.iter().enumerate() {
-                match outcomes.get(k) {
-                    Some(Ok(())) => delivered[i] = true,
-                    Some(Err(r)) => {
-                        tracing::warn!(
-                            certification_id = notices[i].certification_id(),
-                            detail_type = notices[i].kind.detail_type(),
-                            code = %r.code,
-                            message = %r.message,
-                            attempt,
-                            "event not delivered"
-                        );
-                        failed.push(i);
-                    }
-                    None => failed.push(i),
-                }
-            }
-            pending = failed;
-            if pending.is_empty() {
-                break;
-            }
-        }
-        if !pending.is_empty() {
-            tracing::warn!(left = pending.len(), "events still failing are left for the next run");
-        }
-        delivered
     }
 }

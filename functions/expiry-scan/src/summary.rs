@@ -7,25 +7,24 @@ use serde::Serialize;
 /// What a run did; returned by the Lambda and logged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    /// Certifications this run flipped to `expired` (and announced).
+    /// Certifications this run flipped to `expired` (each announced by the table's stream).
     pub expired: u64,
-    /// `certification.expiring` notices this run published and recorded.
+    /// Reminder thresholds this run recorded (`reminded_days`; each announced by the table's
+    /// stream as `certification.expiring`).
     pub reminders: u64,
     /// Query pages read from the index.
     pub pages: u64,
-    /// Items this run read but left for the next run: their notice could not be published,
-    /// or the deadline came before their batch. Items a run never read because it stopped at
-    /// the deadline are not counted here; `complete: false` says there may be more.
+    /// Items this run read but left for the next run because the deadline came before their
+    /// batch. Items a run never read because it stopped at the deadline are not counted
+    /// here; `complete: false` says there may be more.
     pub remaining: u64,
     /// `true` when the run read every page to the end (no deadline stop). A complete run
     /// with `remaining: 0` left nothing due.
     pub complete: bool,
-    /// Notices still undelivered after every attempt (each also counts in `remaining`).
-    pub publish_failures: u64,
-    /// Notices published whose record was refused because the certification changed since
-    /// it was read (renewed, updated, deleted, or recorded by another run).
+    /// Writes refused because the certification changed since it was read (renewed, updated,
+    /// deleted, or recorded by another run): nothing written, so nothing announced.
     pub skipped: u64,
-    /// Items whose record failed for a reason other than the store being unavailable (an
-    /// item at the size limit, say): logged, left for the next run, and the scan went on.
+    /// Items whose write failed for a reason other than the store being unavailable (an item
+    /// at the size limit, say): logged, left for the next run, and the scan went on.
     pub failed: u64,
 }

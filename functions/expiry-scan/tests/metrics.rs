@@ -3,7 +3,7 @@
 //! process-global.
 use std::sync::Arc;
 
-use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner};
+use expiry_scan::{NoDeadline, ScanOptions, Scanner};
 use serde_json::json;
 use shared::domain::FixedClock;
 use shared::metrics::emf::{documents, metric};
@@ -23,16 +23,15 @@ async fn a_run_prints_its_counts_and_whether_it_completed() {
     ] {
         db.store().create(&certification(id, expires)).await.unwrap();
     }
-    let events = std::env::temp_dir().join(format!("scan-metrics-{}.jsonl", ulid::Ulid::new()));
-    let scanner = |sink| Scanner::new(db.store(), sink, Arc::new(FixedClock::at(NOW)), ScanOptions::new(vec![7, 30]));
+    let scanner = || Scanner::new(db.store(), Arc::new(FixedClock::at(NOW)), ScanOptions::new(vec![7, 30]));
 
     let mut out = Vec::new();
-    let s = metrics.invocation(scanner(JsonLinesSink::new(&events)).run(&NoDeadline), &mut out).await.unwrap();
+    let s = metrics.invocation(scanner().run(&NoDeadline), &mut out).await.unwrap();
     assert_eq!((s.expired, s.reminders), (2, 1));
     let docs = documents(&out);
     for (name, value) in [
         ("Expired", json!(2)),
-        ("RemindersPublished", json!(1)),
+        ("RemindersRecorded", json!(1)),
         ("Remaining", json!(0.0)),
         ("ScanCompleted", json!(1.0)),
         ("ColdStart", json!(1)),
@@ -46,34 +45,24 @@ async fn a_run_prints_its_counts_and_whether_it_completed() {
         );
         assert_eq!(m.doc["Operation"], "expiry-scan");
     }
-    assert!(metric(&docs, "PublishFailures").is_none(), "zero counts are left out");
+    assert!(metric(&docs, "ItemsSkipped").is_none(), "zero counts are left out");
+    for gone in ["PublishFailures", "RemindersPublished"] {
+        assert!(metric(&docs, gone).is_none(), "the scan publishes nothing: no {gone}");
+    }
 
-    // Events cannot be written (the path is a directory): the item stays due, counted as a
-    // publish failure and remaining; the run itself still read everything.
-    db.store().create(&certification("cert-due-3", "2026-03-25T00:00:00Z")).await.unwrap();
-    let blocked = std::env::temp_dir().join(format!("scan-metrics-dir-{}", ulid::Ulid::new()));
-    std::fs::create_dir_all(&blocked).unwrap();
+    // A second run at the same instant: nothing left to write, still complete.
     let mut out = Vec::new();
-    let s = metrics.invocation(scanner(JsonLinesSink::new(&blocked)).run(&NoDeadline), &mut out).await.unwrap();
-    assert_eq!((s.publish_failures, s.remaining, s.complete), (1, 1, true));
+    let s = metrics.invocation(scanner().run(&NoDeadline), &mut out).await.unwrap();
+    assert_eq!((s.expired, s.reminders, s.remaining, s.complete), (0, 0, 0, true));
     let docs = documents(&out);
-    assert_eq!(metric(&docs, "PublishFailures").map(|m| m.value), Some(&json!(1)));
-    assert_eq!(metric(&docs, "Remaining").map(|m| m.value), Some(&json!(1.0)));
+    assert_eq!(metric(&docs, "Remaining").map(|m| m.value), Some(&json!(0.0)));
     assert_eq!(metric(&docs, "ScanCompleted").map(|m| m.value), Some(&json!(1.0)));
     assert!(metric(&docs, "ColdStart").is_none());
 
     // A store that cannot be reached: the run fails and says it did not complete.
     let down = shared::testing::unreachable_app(NOW).await;
-    let failing = Scanner::new(
-        down.store.clone(),
-        JsonLinesSink::new(&events),
-        Arc::new(FixedClock::at(NOW)),
-        ScanOptions::new(vec![7]),
-    );
+    let failing = Scanner::new(down.store.clone(), Arc::new(FixedClock::at(NOW)), ScanOptions::new(vec![7]));
     let mut out = Vec::new();
     assert!(metrics.invocation(failing.run(&NoDeadline), &mut out).await.is_err());
     assert_eq!(metric(&documents(&out), "ScanCompleted").map(|m| m.value), Some(&json!(0.0)));
-
-    let _ = std::fs::remove_file(&events);
-    let _ = std::fs::remove_dir(&blocked);
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/certifications`: filtered by `mentor_id`, `cert_type` and effective
 //! `status`, newest first, one page plus the total and the next page's cursor.
 use lambda_http::{Body, Request, Response};
-use shared::http::cursor::{page_response, NextLink};
+use shared::http::cursor::{check_created, page_response, NextLink};
 use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{page_request, query, respond};
@@ -31,8 +31,10 @@ async fn list(app: ReadOnly<'_>, req: &Request) -> Result<Response<Body>, ApiErr
     let filters: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let scope = |limit: u32| format!("{PATH}|{}|limit={limit}", filters.join("|"));
     let page = page_request(&mut q, scope);
-    q.finish()?;
     let now = app.clock.now();
+    // A cursor is input: its key must be one this list can have issued by now.
+    check_created(&mut q, &page, now);
+    q.finish()?;
     let found = app.list(&filter, now, &page).await?;
     let items = found.items.into_iter().map(|c| CertificationView::list_item(c, now)).collect();
     params.push(("limit", page.limit.to_string()));

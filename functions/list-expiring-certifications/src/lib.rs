@@ -2,7 +2,7 @@
 //! `now < expires_at <= now + days`, soonest first, one page plus the total and the next
 //! page's cursor.
 use lambda_http::{Body, Request, Response};
-use shared::http::cursor::{page_response, NextLink};
+use shared::http::cursor::{check_expiring, page_response, NextLink};
 use shared::http::location::public_path;
 use shared::http::views::CertificationView;
 use shared::http::{page_request, query, respond};
@@ -24,8 +24,11 @@ async fn expiring(app: ReadOnly<'_>, req: &Request) -> Result<Response<Body>, Ap
     // A cursor is bound to `days` and the limit.
     let scope = |limit: u32| format!("{PATH}|days={days}|limit={limit}");
     let page = page_request(&mut q, scope);
-    q.finish()?;
     let now = app.clock.now();
+    // A cursor is input: its key must lie in the window (a key past the window's end would
+    // make the store's BETWEEN empty-ranged, which DynamoDB refuses).
+    check_expiring(&mut q, &page, now, days);
+    q.finish()?;
     let found = app.expiring(now, days, &page).await?;
     let items = found.items.into_iter().map(|c| CertificationView::expiring_item(c, now)).collect();
     let params = vec![("days", days.to_string()), ("limit", page.limit.to_string())];

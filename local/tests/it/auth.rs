@@ -128,3 +128,66 @@ async fn a_read_scope_makes_reads_need_it() {
     assert_eq!(local.send("GET", &status_uri, None, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(local.send("GET", &status_uri, Some(&reader), None).await.0, StatusCode::OK);
 }
+
+/// `--auth` protects the local admin routes (`/_local/*`) as it protects writes (issue 18):
+/// `POST /_local/expiry-scan` needs the write scope; another method is still a 405 first.
+#[tokio::test]
+async fn the_local_admin_routes_need_the_write_scope() {
+    use local_api::expiry::{LocalScan, ReminderDays, ScanArgs, SCAN_ROUTE};
+    let mut local = Local::start(None).await;
+    let dir = std::env::temp_dir().join(format!("auth-scan-{}", ulid::Ulid::new()));
+    let args = ScanArgs { events: dir.join("events.jsonl"), reminder_days: ReminderDays(vec![30]) };
+    let scan = LocalScan::new(&local._db.app_at("2026-03-26T10:00:00Z"), &args);
+    local.app = local.app.clone().merge(scan.routes(Some(local.rules.clone())));
+
+    assert_eq!(local.send("GET", SCAN_ROUTE, None, None).await.0, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, problem, _) = local.send("POST", SCAN_ROUTE, None, None).await;
+    assert_eq!((status, problem["type"].as_str()), (StatusCode::UNAUTHORIZED, Some("/problems/unauthorized")));
+    assert_eq!(local.send("POST", SCAN_ROUTE, Some("forged.token.here"), None).await.0, StatusCode::UNAUTHORIZED);
+    let reader = local.token(&[READ]);
+    assert_eq!(local.send("POST", SCAN_ROUTE, Some(&reader), None).await.0, StatusCode::FORBIDDEN);
+    let writer = local.token(&[DEFAULT_WRITE_SCOPE]);
+    let (status, summary, _) = local.send("POST", SCAN_ROUTE, Some(&writer), None).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// With `--auth` the token's claims reach the function as API Gateway passes them, so an
+/// `Idempotency-Key` is the caller's own (issue 18): two callers, one key, two bodies: two
+/// certifications; each caller's retry replays its own.
+#[tokio::test]
+async fn an_idempotency_key_belongs_to_the_token_holder() {
+    let local = Local::start(None).await;
+    let token = |sub: &str| {
+        let mut c = Claims::new(&[DEFAULT_WRITE_SCOPE], SystemTime::now() + Duration::from_secs(600));
+        c.sub = sub.into();
+        local.rules.sign(&c).unwrap()
+    };
+    let post = |token: String, mentor: &'static str| {
+        let body = json!({"mentor_id": mentor, "cert_type": "peer_mentor_level_2",
+                          "issued_at": "2025-09-01T00:00:00Z", "expires_at": "2026-09-01T00:00:00Z"});
+        let req = Request::post(API)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", "order-1")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        let app = local.app.clone();
+        async move {
+            let r = app.oneshot(req).await.unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            let status = r.status();
+            let bytes = r.into_body().collect().await.unwrap().to_bytes();
+            (status, replayed, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+        }
+    };
+    let (ada, bob) = (token("user-ada"), token("user-bob"));
+    let (s1, r1, first) = post(ada.clone(), "mentor-ada").await;
+    let (s2, r2, second) = post(bob.clone(), "mentor-bob").await;
+    assert_eq!((s1, r1, s2, r2), (StatusCode::CREATED, false, StatusCode::CREATED, false), "{first} {second}");
+    assert_ne!(first["id"], second["id"]);
+    let (s, replayed, again) = post(ada, "mentor-ada").await;
+    assert_eq!((s, replayed, &again["id"]), (StatusCode::CREATED, true, &first["id"]));
+    let (s, _, _) = post(bob, "mentor-other").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}

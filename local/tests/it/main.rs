@@ -2,6 +2,8 @@
 //! and the embedded engine again: 28 binaries made CI 10 min 50 s on 2 cores).
 mod auth;
 mod black_box;
+mod events;
+mod fuzz;
 mod maintenance;
 mod readme;
 mod routes;

@@ -33,6 +33,10 @@ pub struct Certification {
     pub cert_type: String,
     /// The stored status; `active` past `expires_at` until the expiry scan flips it.
     pub status: Status,
+    /// Why it was suspended or revoked, when the request said; set by every suspension and
+    /// revocation, removed by any other status change. Items written before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
     /// When the certification was issued.
     #[serde(with = "timestamp")]
     pub issued_at: DateTime<Utc>,
@@ -88,6 +92,9 @@ pub struct CertificationPatch {
     pub mentor_name: Option<Option<String>>,
     /// Only `active`, `suspended` or `revoked`.
     pub status: Option<Status>,
+    /// Only with `status` `suspended` or `revoked` (validated so): the reason stored with it.
+    /// `None` (absent or `null`) stores none, removing any earlier one.
+    pub status_reason: Option<String>,
 }
 
 impl Certification {
@@ -99,6 +106,7 @@ impl Certification {
             mentor_name: new.mentor_name,
             cert_type: new.cert_type,
             status: Status::Active,
+            status_reason: None,
             issued_at: new.issued_at,
             expires_at: new.expires_at,
             renewal_count: 0,

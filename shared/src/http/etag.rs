@@ -25,6 +25,14 @@ pub fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
     response
 }
 
+/// The version of an opaque tag exactly as [`etag`] issues it (`v` and the version in plain
+/// decimal), or `None`: `v+1`, `v01`, `v 1`, `V1` and `v1 ` are tags this service never
+/// issued, so they match nothing (`u64::from_str` alone would read `v+1` and `v01` as 1).
+fn issued_version(opaque: &str) -> Option<u64> {
+    let v: u64 = opaque.strip_prefix('v')?.parse().ok()?;
+    (format!("v{v}") == opaque).then_some(v)
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::Validation(vec![FieldError::new("If-Match", message)])
 }
@@ -56,7 +64,7 @@ pub fn if_match(req: &Request) -> Result<Option<IfMatch>, ApiError> {
                 .and_then(|t| t.strip_suffix('"'))
                 .filter(|t| !t.contains('"'))
                 .ok_or_else(|| bad(format!("{tag:?} is not an entity tag (a quoted string such as \"v3\")")))?;
-            if let (false, Some(Ok(v))) = (weak, inner.strip_prefix('v').map(str::parse::<u64>)) {
+            if let Some(v) = issued_version(inner).filter(|_| !weak) {
                 versions.push(v);
             }
         }
@@ -94,5 +102,28 @@ mod tests {
         let many = vec!["\"v1\""; MAX_IF_MATCH_TAGS + 1].join(",");
         assert!(matches!(parse(&[&many]), Err(ApiError::Validation(_))));
         assert_eq!(etag(7), "\"v7\"");
+    }
+
+    /// Only the tags [`etag`] issues match: the opaque part compared exactly.
+    #[test]
+    fn tags_compare_exactly() {
+        for never in [
+            "\"v+1\"",
+            "\"v01\"",
+            "\"v 1\"",
+            "\" v1\"",
+            "\"v1 \"",
+            "\"V1\"",
+            "\"v1.0\"",
+            "\"v-1\"",
+            "\"v\"",
+            "\"v18446744073709551616\"",
+        ] {
+            assert_eq!(parse(&[never]).unwrap(), Some(IfMatch::Versions(vec![])), "{never}");
+        }
+        assert_eq!(parse(&["\"v0\", \"v10\""]).unwrap(), Some(IfMatch::Versions(vec![0, 10])));
+        for v in [1, 9, 10, u64::MAX] {
+            assert_eq!(parse(&[&etag(v)]).unwrap(), Some(IfMatch::Versions(vec![v])));
+        }
     }
 }

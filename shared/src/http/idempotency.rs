@@ -2,9 +2,17 @@
 //! it): the first request with a key creates and records its response in the same
 //! transaction; a retry with the same key and body within the retention window gets that
 //! response again with `Idempotent-Replayed: true`; the same key with another body is 422.
+//!
+//! **A key belongs to its caller.** Behind API Gateway's JWT authorizer the request context
+//! carries the token's claims; the key is then stored under the caller, `sub` and `client_id`
+//! ([`caller_scope`]), so two callers' keys never collide: each gets its own record, its own
+//! replay and its own 422. The caller part is a SHA-256 over the two claims, length-prefixed,
+//! so no choice of `sub`, `client_id` or key text can name another caller's record. Without
+//! an authorizer (auth off) keys are shared by everyone, as before: `idempotency#<key>`.
 use chrono::{DateTime, TimeDelta, Utc};
 use lambda_http::http::{header, HeaderName, HeaderValue, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use sha2::{Digest, Sha256};
 
 use super::problem::ApiError;
@@ -39,6 +47,35 @@ pub fn idempotency_key(req: &Request) -> Result<Option<String>, ApiError> {
     }
     // Printable ASCII is valid UTF-8.
     Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The caller a key belongs to, from the JWT authorizer's claims in the request context:
+/// `c<SHA-256 hex of len(sub) ‖ sub ‖ len(client_id) ‖ client_id>`, or `None` without claims
+/// (auth off, or a token with neither claim). A token without `client_id` (some issuers name
+/// it `azp` or `cid`) is scoped by `sub` alone, with the client part empty.
+pub fn caller_scope(req: &Request) -> Option<String> {
+    let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() else { return None };
+    let claims = &ctx.authorizer.as_ref()?.jwt.as_ref()?.claims;
+    let claim = |name: &str| claims.get(name).map(String::as_str).unwrap_or("");
+    let (sub, client) = (claim("sub"), claim("client_id"));
+    if sub.is_empty() && client.is_empty() {
+        return None;
+    }
+    let mut h = Sha256::new();
+    for part in [sub, client] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    Some(format!("c{}", hex::encode(h.finalize())))
+}
+
+/// The key as stored for this request: `<caller>#<key>` when the request has a caller
+/// ([`caller_scope`]), else the key itself. The store prefixes it with `idempotency#`.
+pub fn scoped_key(req: &Request, key: String) -> String {
+    match caller_scope(req) {
+        Some(caller) => format!("{caller}#{key}"),
+        None => key,
+    }
 }
 
 /// SHA-256 (hex) of the body's canonical JSON: key order and spacing do not change it.
@@ -90,7 +127,7 @@ pub async fn replay(
 /// long the key is remembered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyedRequest {
-    /// The `Idempotency-Key` header's value.
+    /// The `Idempotency-Key` header's value, scoped to its caller ([`scoped_key`]).
     pub key: String,
     /// SHA-256 (hex) of the canonical body ([`fingerprint`]).
     pub fingerprint: String,

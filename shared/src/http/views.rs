@@ -20,6 +20,9 @@ pub struct CertificationView {
     pub cert_type: String,
     /// The effective status.
     pub status: Status,
+    /// Why it was suspended or revoked, when a reason was given; left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
     /// [`Certification::issued_at`], as `YYYY-MM-DDTHH:MM:SSZ`.
     #[serde(with = "timestamp")]
     pub issued_at: DateTime<Utc>,
@@ -56,6 +59,7 @@ impl CertificationView {
             mentor_name: c.mentor_name,
             cert_type: c.cert_type,
             status,
+            status_reason: c.status_reason,
             issued_at: c.issued_at,
             expires_at: c.expires_at,
             renewal_count: c.renewal_count,
@@ -135,6 +139,7 @@ mod tests {
             mentor_name: None,
             cert_type: "peer_mentor_level_2".into(),
             status: Status::Active,
+            status_reason: None,
             issued_at: t("2025-09-01T00:00:00Z"),
             expires_at: t("2026-09-01T00:00:00Z"),
             renewal_count: 1,

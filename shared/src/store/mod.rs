@@ -8,12 +8,13 @@
 //! |------------------------|----------------------------------------------------------------------------------------|
 //! | `schema/table.rs`      | the one table definition: keys, indexes, attribute names (`attr`)                      |
 //! | `schema/item.rs`       | a certification as an item: index attributes, sort and shard keys, decoding            |
-//! | `dynamo/handle.rs`     | [`Store`]: the client and the table name                                               |
+//! | `dynamo/handle.rs`     | [`Store`]: the client, the table name and the retry backoff                            |
 //! | `dynamo/attrs.rs`      | attribute values (`s`, `n`, `ts`, `status`) and the one reader (`get_s`, `get_n`, ...) |
 //! | `dynamo/expr.rs`       | `Expr`: every key condition, filter, condition and update, placeholders generated      |
 //! | `dynamo/expr_tests.rs` | its unit tests: rendered strings and placeholder maps                                  |
 //! | `dynamo/error.rs`      | [`StoreError`], SDK error classification, failed conditions                            |
 //! | `dynamo/transact.rs`   | TransactWriteItems outcomes and `TransactionConflict` retries                          |
+//! | `dynamo/backoff.rs`    | the wait between retries: exponential backoff with full jitter, injectable sleep       |
 //! | `write/records.rs`     | create, get, delete                                                                    |
 //! | `write/update.rs`      | PUT: one conditional write planned from a domain transition                            |
 //! | `write/transition.rs`  | a domain transition as conditions, update clauses and count moves                      |
@@ -27,6 +28,7 @@
 //! | `scan/expiry.rs`       | the expiry scan's page-at-a-time queries and conditional writes                        |
 //! | `scan/expiry_tests.rs` | its tests: reminder bands, pages, conditional writes                                   |
 //! | `admin/maintenance.rs` | `migrate` (index attributes for older items) and `recount`                             |
+//! | `stream.rs`            | the table's DynamoDB stream through the Streams API (feature `streams`)                |
 //!
 //! Files name one another by their real path (`crate::store::dynamo::error`), never through
 //! the re-exports below: `shared/tests/it/layers.rs` would see a circle through this file.
@@ -35,11 +37,13 @@ mod dynamo;
 mod read;
 mod scan;
 mod schema;
+#[cfg(feature = "streams")]
+pub mod stream;
 mod write;
 
 // The module paths other crates and layers name (`shared::store::table::attr`, ...).
 pub use admin::maintenance;
-pub use dynamo::{error, handle, transact};
+pub use dynamo::{backoff, error, handle, transact};
 pub use read::list;
 pub use scan::expiry;
 pub use schema::{item, table};

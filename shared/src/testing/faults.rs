@@ -25,9 +25,38 @@ pub struct Fault {
     pub status: u16,
     /// The JSON error body answered, with DynamoDB's `__type`.
     pub body: String,
+    /// With `Some(prefix)`, only every other request of each *subject* meets the fault (the
+    /// 1st, 3rd, ... attempts): the subject is the text from `prefix` to the next `"` in the
+    /// body, such as a certification id. Half of all attempts fail, and every write still goes
+    /// through on its second attempt (see [`Fault::every_other_attempt_of`]).
+    pub alternate_by: Option<&'static str>,
+    /// Requests seen per subject (with `alternate_by`).
+    seen: std::collections::HashMap<String, usize>,
 }
 
 impl Fault {
+    fn answer(operation: &'static str, marker: String, times: usize, status: u16, body: String) -> Self {
+        Self { operation, marker, times, status, body, alternate_by: None, seen: Default::default() }
+    }
+
+    /// This fault on the 1st, 3rd, 5th, ... request of each subject only (the text from
+    /// `prefix` to the next `"`, e.g. `"cert-` for the certification a transaction puts):
+    /// 50% of attempts, and no write needs more than two.
+    pub fn every_other_attempt_of(self, prefix: &'static str) -> Self {
+        Self { alternate_by: Some(prefix), ..self }
+    }
+
+    /// Whether this fault answers `body` (already matched by operation and marker), counting it.
+    fn hits(&mut self, body: &[u8]) -> bool {
+        let Some(prefix) = self.alternate_by else { return true };
+        let text = String::from_utf8_lossy(body);
+        let Some(start) = text.find(prefix) else { return false };
+        let subject = text[start..].split('"').find(|s| !s.is_empty()).unwrap_or_default().to_owned();
+        let n = self.seen.entry(subject).or_default();
+        *n += 1;
+        *n % 2 == 1
+    }
+
     /// A `TransactionCanceledException` with reason `TransactionConflict` for each of
     /// `parts` parts, as DynamoDB answers when another transaction holds an item.
     pub fn transaction_conflict(marker: impl Into<String>, parts: usize, times: usize) -> Self {
@@ -44,7 +73,7 @@ impl Fault {
             "Message": format!("Transaction cancelled, please refer cancellation reasons for specific reasons {codes:?}"),
             "CancellationReasons": reasons,
         });
-        Self { operation: "TransactWriteItems", marker: marker.into(), times, status: 400, body: body.to_string() }
+        Self::answer("TransactWriteItems", marker.into(), times, 400, body.to_string())
     }
 
     /// A `ValidationException` (not retryable, not "unavailable"), such as DynamoDB answers
@@ -54,7 +83,7 @@ impl Fault {
             "__type": "com.amazon.coral.validate#ValidationException",
             "message": "Item size to update has exceeded the maximum allowed size",
         });
-        Self { operation, marker: marker.into(), times, status: 400, body: body.to_string() }
+        Self::answer(operation, marker.into(), times, 400, body.to_string())
     }
 }
 
@@ -80,11 +109,13 @@ impl Faults {
         let body = request.body().bytes().unwrap_or_default();
         let mut guard = self.inner.lock().ok()?;
         let (faults, injected) = &mut *guard;
-        let fault = faults.iter_mut().find(|f| {
+        let at = faults.iter_mut().position(|f| {
             f.times > 0
                 && target.ends_with(&format!(".{}", f.operation))
                 && body.windows(f.marker.len()).any(|w| w == f.marker.as_bytes())
+                && f.hits(body)
         })?;
+        let fault = &mut faults[at];
         fault.times -= 1;
         *injected += 1;
         Some(fault.clone())

@@ -13,6 +13,7 @@
 //! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
 //! | `requests.rs` | [`ApiRequest`] and the response assertions                |
 //! | `faults.rs`   | [`Faults`]: DynamoDB errors answered instead of sending   |
+//! | `stream.rs`   | [`TestDb::stream`]: the test table's DynamoDB stream      |
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -21,12 +22,14 @@ use crate::app::App;
 use crate::config::Config;
 use crate::domain::{Clock, FixedClock};
 use crate::embedded::{self, Engine};
+use crate::store::backoff::Backoff;
 use crate::store::{table, Item, Store, StoreError};
 
 pub mod counter;
 pub mod faults;
 pub mod requests;
 pub mod store_ext;
+pub mod stream;
 
 pub use counter::{Counts, RequestCounter};
 pub use faults::{Fault, Faults};
@@ -108,14 +111,15 @@ impl TestDb {
         !self.moto
     }
 
-    /// A store on this table, through [`TestDb::client`].
+    /// A store on this table, through [`TestDb::client`]. Retries do not wait
+    /// ([`Backoff::none`]): tests never sleep.
     pub fn store(&self) -> Store {
-        Store::new(self.client.clone(), self.table.clone())
+        Store::new(self.client.clone(), self.table.clone()).with_backoff(Backoff::none())
     }
 
-    /// A store on this table whose requests meet `faults` first.
+    /// A store on this table whose requests meet `faults` first; retries do not wait.
     pub fn store_with(&self, faults: &Faults) -> Store {
-        Store::new(faults.client(&self.client), self.table.clone())
+        Store::new(faults.client(&self.client), self.table.clone()).with_backoff(Backoff::none())
     }
 
     /// An [`App`] on this table with a clock stopped at `now` (RFC 3339).
@@ -201,6 +205,7 @@ pub fn certification(id: &str, expires_at: &str) -> crate::domain::Certification
         mentor_name: None,
         cert_type: "peer_mentor_level_2".into(),
         status: crate::domain::Status::Active,
+        status_reason: None,
         issued_at: at("2025-09-01T00:00:00Z"),
         expires_at: at(expires_at),
         renewal_count: 0,

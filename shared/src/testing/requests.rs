@@ -11,6 +11,7 @@ pub struct ApiRequest {
     headers: serde_json::Map<String, serde_json::Value>,
     body: Option<String>,
     stage: String,
+    claims: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiRequest {
@@ -25,12 +26,20 @@ impl ApiRequest {
             headers,
             body: None,
             stage: "$default".into(),
+            claims: None,
         }
     }
 
     /// The API Gateway stage (`requestContext.stage`); `$default` unless set.
     pub fn stage(mut self, stage: &str) -> Self {
         self.stage = stage.into();
+        self
+    }
+
+    /// The JWT authorizer's claims (`requestContext.authorizer.jwt.claims`), as API Gateway
+    /// passes a valid token's claims, e.g. `[("sub", "user-1"), ("client_id", "app-1")]`.
+    pub fn claims(mut self, claims: &[(&str, &str)]) -> Self {
+        self.claims = Some(claims.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect());
         self
     }
 
@@ -91,6 +100,9 @@ impl ApiRequest {
             },
             "isBase64Encoded": false
         });
+        if let Some(claims) = self.claims {
+            event["requestContext"]["authorizer"] = serde_json::json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
         if let Some(id) = self.id {
             event["pathParameters"] = serde_json::json!({ "id": id });
         }

@@ -5,14 +5,16 @@ use serde_json::{Map, Value};
 
 use super::error::{FieldError, ValidationError};
 use super::json::parse_strict;
-use super::rules::{check_cert_type, check_mentor_id, check_mentor_name, check_settable_status, check_timestamp};
-use crate::domain::{CertificationPatch, NewCertification};
+use super::rules::{
+    check_cert_type, check_mentor_id, check_mentor_name, check_settable_status, check_status_reason, check_timestamp,
+};
+use crate::domain::{CertificationPatch, NewCertification, Status};
 
 /// Largest POST or PUT body accepted, in bytes (16 KiB); a larger one is a 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 const CREATE_FIELDS: &[&str] = &["mentor_id", "cert_type", "issued_at", "expires_at", "mentor_name"];
-const UPDATE_FIELDS: &[&str] = &["issued_at", "expires_at", "cert_type", "mentor_name", "status"];
+const UPDATE_FIELDS: &[&str] = &["issued_at", "expires_at", "cert_type", "mentor_name", "status", "status_reason"];
 
 /// A POST body as a [`NewCertification`], or every bad field at once.
 pub fn parse_create(body: &[u8]) -> Result<NewCertification, ValidationError> {
@@ -46,7 +48,13 @@ pub fn parse_update(body: &[u8]) -> Result<CertificationPatch, ValidationError> 
         cert_type: f.optional("cert_type", check_cert_type),
         mentor_name: f.nullable("mentor_name", check_mentor_name),
         status: f.optional("status", check_settable_status),
+        status_reason: f.nullable("status_reason", check_status_reason).flatten(),
     };
+    // A reason belongs to a suspension or revocation; `null` is the same as leaving it out.
+    let reasoned = matches!(patch.status, Some(Status::Suspended | Status::Revoked));
+    if f.map.contains_key("status_reason") && !reasoned && !f.errors.iter().any(|e| e.field == "status") {
+        f.errors.push(FieldError::new("status_reason", "only with status suspended or revoked"));
+    }
     if let (Some(i), Some(e)) = (patch.issued_at, patch.expires_at) {
         check_order(&mut f.errors, i, e);
     }
@@ -125,7 +133,7 @@ impl Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Clock, FixedClock, Status};
+    use crate::domain::{Clock, FixedClock};
     use serde_json::json;
 
     fn errors(r: Result<impl std::fmt::Debug, ValidationError>) -> Vec<(String, String)> {

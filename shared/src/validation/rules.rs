@@ -61,11 +61,27 @@ pub(super) fn check_cert_type(v: &Value) -> Result<String, String> {
     }
 }
 
+/// Longest `mentor_name`, in characters.
+pub const MAX_MENTOR_NAME_CHARS: usize = 200;
+/// Longest `status_reason`, in characters.
+pub const MAX_STATUS_REASON_CHARS: usize = 500;
+
 pub(super) fn check_mentor_name(v: &Value) -> Result<String, String> {
+    check_text(v, MAX_MENTOR_NAME_CHARS)
+}
+
+/// The same character rules as `mentor_name`, up to 500 characters.
+pub(super) fn check_status_reason(v: &Value) -> Result<String, String> {
+    check_text(v, MAX_STATUS_REASON_CHARS)
+}
+
+/// 1 to `max` characters of free text a person reads: no control, bidirectional-control or
+/// line/paragraph separator characters.
+fn check_text(v: &Value, max: usize) -> Result<String, String> {
     let s = string(v)?;
     let n = s.chars().count();
-    if !(1..=200).contains(&n) {
-        Err("must be 1 to 200 characters".into())
+    if !(1..=max).contains(&n) {
+        Err(format!("must be 1 to {max} characters"))
     } else if s.chars().any(char::is_control) {
         Err("must not contain control characters".into())
     } else if s.chars().any(is_invisible_control) {
@@ -123,6 +139,41 @@ mod tests {
         for bad in ["", "cert.1", "cert 1", "cert%201", &"a".repeat(65), "ü"] {
             assert!(!is_valid_path_id(bad), "{bad}");
         }
+    }
+
+    /// `status_reason`: only beside `status` `suspended` or `revoked`, under the name rules,
+    /// up to 500 characters; `null` is the same as leaving it out.
+    #[test]
+    fn a_status_reason_goes_with_a_suspension_or_revocation() {
+        use crate::validation::{parse_update, ValidationError};
+        let parse = |v: Value| parse_update(&serde_json::to_vec(&v).unwrap_or_default());
+        let fields = |v: Value| match parse(v) {
+            Err(ValidationError::Fields(e)) => e.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+            other => panic!("expected field errors, got {other:?}"),
+        };
+        for status in ["suspended", "revoked"] {
+            let p = parse(serde_json::json!({"status": status, "status_reason": "é".repeat(500)})).unwrap();
+            assert_eq!(p.status_reason.map(|r| r.chars().count()), Some(500));
+            let p = parse(serde_json::json!({"status": status, "status_reason": null})).unwrap();
+            assert_eq!(p.status_reason, None);
+        }
+        for bad in [
+            serde_json::json!("x".repeat(501)),
+            serde_json::json!(""),
+            serde_json::json!("a\u{202E}b"),
+            serde_json::json!(7),
+        ] {
+            assert_eq!(fields(serde_json::json!({"status": "revoked", "status_reason": bad})), ["status_reason"]);
+        }
+        for without in [
+            serde_json::json!({"status_reason": "x"}),
+            serde_json::json!({"status": "active", "status_reason": "x"}),
+            serde_json::json!({"status_reason": null, "mentor_name": "Ada"}),
+        ] {
+            assert_eq!(fields(without.clone()), ["status_reason"], "{without}");
+        }
+        // A bad status is the one error: the reason is judged against a valid status only.
+        assert_eq!(fields(serde_json::json!({"status": "expired", "status_reason": "x"})), ["status"]);
     }
 
     #[test]

@@ -256,6 +256,24 @@ fn patterns_agree_with_the_validators() {
         assert_eq!((min..=max).contains(&n) && re.is_match(&s), create(&s), "mentor_name {s:?}");
     }
 
+    // status_reason: the same character rules, its own length, beside `status: suspended`.
+    let reason = schema(&spec, "StatusReason");
+    let (min, max) = (int(&reason["minLength"]) as usize, int(&reason["maxLength"]) as usize);
+    let re = pattern(&spec, "StatusReason");
+    assert_eq!(reason["pattern"], name["pattern"], "the same character rules as mentor_name");
+    let suspend = |reason: &str| {
+        let body = serde_json::json!({"status": "suspended", "status_reason": reason});
+        parse_update(body.to_string().as_bytes()).is_ok()
+    };
+    for s in ["", "Audit", "tab\there", "line\u{2028}", "rlo\u{202e}"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([499, 500, 501].iter().map(|&n| long("é", n)))
+    {
+        let n = s.chars().count();
+        assert_eq!((min..=max).contains(&n) && re.is_match(&s), suspend(&s), "status_reason {s:?}");
+    }
+
     // Timestamps: the year pattern is the UTC range wherever the offset does not cross it.
     let re = pattern(&spec, "InputTimestamp");
     for t in [

@@ -466,7 +466,8 @@ async fn the_expiry_scan_query_returns_stored_active_items_due_now() {
         [("cert-due-1", "2026-03-01T00:00:00Z"), ("cert-due-2", NOW), ("cert-later", "2026-03-26T10:00:01Z")]
     {
         let n = new_cert("m", "level_1", "2020-01-01T00:00:00Z", expires);
-        store.create(&Certification::new(id.into(), n, now)).await.unwrap();
+        // Created before they fell due (one created already past is stored `expired`).
+        store.create(&Certification::new(id.into(), n, t("2026-01-01T00:00:00Z"))).await.unwrap();
     }
     let (due, pages) = due_all(&store, now, 100).await;
     assert_eq!(ids(&due), ["cert-due-1", "cert-due-2"]);

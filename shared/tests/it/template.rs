@@ -146,6 +146,14 @@ fn events_samples_match_their_routes() {
                 let raw = json["rawPath"].as_str().unwrap_or_else(|| panic!("events/{name}: rawPath"));
                 assert!(matches_template(raw, r.path), "events/{name}: rawPath {raw} is not {}", r.path);
             }
+            // The event publisher receives DynamoDB stream records of the table.
+            None if json["Records"].is_array() => {
+                for r in json["Records"].as_array().into_iter().flatten() {
+                    assert_eq!(r["eventSource"], "aws:dynamodb", "events/{name}: eventSource");
+                    assert!(r["dynamodb"]["SequenceNumber"].is_string(), "events/{name}: SequenceNumber");
+                    assert_eq!(r["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES", "events/{name}");
+                }
+            }
             // Not an API function: the scheduled scan receives an EventBridge event.
             None => {
                 assert_eq!(json["source"], "aws.events", "events/{name}: source");
@@ -208,6 +216,22 @@ fn key_schema(v: &Value) -> KeySpec {
     KeySpec { partition: to_static(find("HASH").expect("a HASH key")), sort: find("RANGE").map(to_static) }
 }
 
+/// The stream: in the template, and on the table `shared::store::table::create_table` makes
+/// (the local engine's, which the local server reads events from).
+#[tokio::test]
+async fn the_table_has_a_new_and_old_images_stream_like_create_table_s() {
+    let t = template();
+    let (_, table) = resources_of(&t, "AWS::DynamoDB::Table").next().expect("a table");
+    let view = table["Properties"]["StreamSpecification"]["StreamViewType"].as_str();
+    assert_eq!(view, Some("NEW_AND_OLD_IMAGES"), "template.yaml: the table's stream");
+    let db = shared::testing::TestDb::start().await;
+    let store = db.store();
+    let described = store.client().describe_table().table_name(store.table_name()).send().await.expect("table");
+    let spec = described.table().and_then(|t| t.stream_specification()).expect("create_table sets a stream");
+    assert!(spec.stream_enabled());
+    assert_eq!(spec.stream_view_type().map(|v| v.as_str()), view);
+}
+
 #[test]
 fn table_is_the_shared_table_definition() {
     let t = template();
@@ -261,12 +285,15 @@ fn table_is_the_shared_table_definition() {
 enum Target {
     Table,
     Index(String),
+    /// The table's stream (`!GetAtt <table>.StreamArn`).
+    Stream,
     Other(String),
 }
 
 fn target(table: &str, v: &Value) -> Target {
     match tagged(v) {
         Some((tag, arg)) if tag == "GetAtt" && arg.as_str() == Some(&format!("{table}.Arn")) => Target::Table,
+        Some((tag, arg)) if tag == "GetAtt" && arg.as_str() == Some(&format!("{table}.StreamArn")) => Target::Stream,
         Some((tag, arg)) if tag == "Sub" => {
             let s = arg.as_str().expect("!Sub string");
             match s.strip_prefix(&format!("${{{table}.Arn}}/index/")) {
@@ -323,6 +350,17 @@ fn functions_get_only_the_dynamodb_access_they_use() {
                 Target::Index(i) => {
                     assert!(index_names.contains(i.as_str()), "{bin}: unknown index {i}");
                     assert_eq!(action, "dynamodb:Query", "{bin}: indexes are only queried");
+                }
+                // Only the event publisher's mapping reads the stream, and only reads it.
+                Target::Stream => {
+                    assert_eq!(bin, "publish-events", "{bin}: only the event publisher reads the stream");
+                    let stream_reads = [
+                        "dynamodb:DescribeStream",
+                        "dynamodb:GetRecords",
+                        "dynamodb:GetShardIterator",
+                        "dynamodb:ListStreams",
+                    ];
+                    assert!(stream_reads.contains(&action.as_str()), "{bin}: {action} on the stream");
                 }
                 Target::Other(r) => panic!("{bin}: {action} on {r}, not this stack's table"),
             }
@@ -649,6 +687,12 @@ fn reserved_concurrency_is_off_by_default_and_set_per_function_when_given() {
     );
     for (bin, f) in functions(&t) {
         let rc = &f["Properties"]["ReservedConcurrentExecutions"];
+        if bin == "publish-events" {
+            // Its concurrency is the stream's shard count (one batch per shard at a time);
+            // a throttle only delays it, which its IteratorAge alarm reports.
+            assert!(rc.is_null(), "{bin}: no reserved concurrency");
+            continue;
+        }
         assert!(render(&t, &defaults, rc).is_none(), "{bin}: none reserved by default");
         let expected = match bin {
             "expiry-scan" => "1",

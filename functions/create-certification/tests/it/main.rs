@@ -2,5 +2,6 @@
 //! and the embedded engine again: 28 binaries made CI 10 min 50 s on 2 cores).
 mod handler;
 mod idempotency;
+mod scoped_keys;
 // `metrics.rs` stays its own binary: the metrics recorder is process-global, so another
 // test's requests would land in its flush.

@@ -3,40 +3,18 @@
 //! threshold and expiry cycle (also when a client tries to set an expired certification
 //! `active` again); and one item's failed record does not stop the run.
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use expiry_scan::{JsonLinesSink, NoDeadline, ScanOptions, Scanner, Summary};
-use serde_json::Value;
+use expiry_scan::{NoDeadline, ScanOptions, Scanner, Summary};
 use shared::domain::{CertificationPatch, FixedClock};
 use shared::testing::StoreExt;
 use shared::testing::{at, certification, Fault, Faults, TestDb};
 use shared::{Status, Store, StoreError};
 
-struct Events(PathBuf);
+use crate::announced::Announced;
 
-impl Events {
-    fn new() -> Self {
-        let name = format!("scan-invariants-{}.jsonl", ulid::Ulid::new().to_string().to_ascii_lowercase());
-        Self(std::env::temp_dir().join(name))
-    }
-
-    fn all(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(&self.0).unwrap_or_default();
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-}
-
-impl Drop for Events {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-async fn scan(store: &Store, events: &Events, now: &str) -> Summary {
-    let options = ScanOptions { retry_backoff: Duration::ZERO, ..ScanOptions::new(vec![90, 60, 30, 7]) };
-    let scanner = Scanner::new(store.clone(), JsonLinesSink::new(&events.0), Arc::new(FixedClock::at(now)), options);
+async fn scan(store: &Store, now: &str) -> Summary {
+    let scanner = Scanner::new(store.clone(), Arc::new(FixedClock::at(now)), ScanOptions::new(vec![90, 60, 30, 7]));
     scanner.run(&NoDeadline).await.expect("scan")
 }
 
@@ -44,31 +22,32 @@ async fn scan(store: &Store, events: &Events, now: &str) -> Summary {
 async fn one_expired_event_per_expires_at_and_one_reminder_per_threshold_and_cycle() {
     let db = TestDb::start().await;
     let store = db.store();
-    let events = Events::new();
+    let mut announced = Announced::of(&db).await;
     store.create(&certification("cert-1", "2026-04-20T00:00:00Z")).await.unwrap();
 
     // Reminders as the expiry approaches, each scan run twice.
     for now in ["2026-01-25T00:00:00Z", "2026-02-25T00:00:00Z", "2026-03-25T00:00:00Z", "2026-04-15T00:00:00Z"] {
-        scan(&store, &events, now).await;
-        scan(&store, &events, now).await;
+        scan(&store, now).await;
+        scan(&store, now).await;
     }
     // Expired; then three rounds of "set it active again" and a scan: the 409 keeps the
     // record expired, so the scan has nothing to announce a second time.
     let activate = CertificationPatch { status: Some(Status::Active), ..Default::default() };
     for now in ["2026-04-20T00:00:00Z", "2026-04-21T00:00:00Z", "2026-04-22T00:00:00Z", "2026-04-23T00:00:00Z"] {
-        scan(&store, &events, now).await;
+        scan(&store, now).await;
         assert!(matches!(store.update("cert-1", &activate, at(now)).await, Err(StoreError::Conflict(_))));
     }
     // A renewal starts a new cycle with its own reminders and its own expiry.
     let renew = CertificationPatch { expires_at: Some(at("2026-06-01T00:00:00Z")), ..Default::default() };
     store.update("cert-1", &renew, at("2026-04-24T00:00:00Z")).await.unwrap();
     for now in ["2026-04-24T00:00:00Z", "2026-05-28T00:00:00Z", "2026-06-01T00:00:00Z", "2026-06-02T00:00:00Z"] {
-        scan(&store, &events, now).await;
-        scan(&store, &events, now).await;
+        scan(&store, now).await;
+        scan(&store, now).await;
     }
 
     let mut seen: HashMap<(String, String, Option<u64>), usize> = HashMap::new();
-    for e in events.all() {
+    // The scan's kinds only: the create and the renewal announce themselves too.
+    for e in announced.new_scan_events().await {
         let d = &e["detail"];
         let key = (
             e["detail-type"].as_str().unwrap().to_owned(),
@@ -95,14 +74,13 @@ async fn one_item_s_failed_record_is_counted_and_the_scan_goes_on() {
     for id in ["cert-a", "cert-big", "cert-c"] {
         db.store().create(&certification(id, "2026-03-01T00:00:00Z")).await.unwrap();
     }
-    let events = Events::new();
     // The flip of cert-big fails as an item at the size limit would (ValidationException).
     let faults = Faults::new(vec![Fault::validation("TransactWriteItems", "cert-big", 1)]);
-    let summary = scan(&db.store_with(&faults), &events, "2026-03-26T10:00:00Z").await;
+    let summary = scan(&db.store_with(&faults), "2026-03-26T10:00:00Z").await;
     assert_eq!((summary.expired, summary.failed, summary.complete), (2, 1, true), "{summary:?}");
     assert_eq!(db.store().get("cert-big").await.unwrap().unwrap().status, Status::Active);
     assert_eq!(db.store().get("cert-c").await.unwrap().unwrap().status, Status::Expired);
     // The next run picks it up.
-    let summary = scan(&db.store(), &events, "2026-03-26T11:00:00Z").await;
+    let summary = scan(&db.store(), "2026-03-26T11:00:00Z").await;
     assert_eq!((summary.expired, summary.failed), (1, 0));
 }

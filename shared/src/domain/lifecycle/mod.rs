@@ -12,7 +12,9 @@
 //!   reminder cycle restarts, and a stored `expired` becomes `active`; any other PUT is a plain
 //!   update;
 //! - `expires_at` stays later than `issued_at`;
-//! - the expiry scan flips a stored `active` whose `expires_at` has passed to `expired`.
+//! - the expiry scan flips a stored `active` whose `expires_at` has passed to `expired`;
+//! - a suspension or revocation stores the request's `status_reason` (or none), and every
+//!   other status a write sets removes it.
 //!
 //! A plan made without the stored record ([`Stored::Unread`], the first attempt of a PUT that
 //! changes neither status nor type) states what it assumed as guards; when a guard fails the
@@ -23,5 +25,9 @@ mod transition;
 pub use plan::plan;
 pub use transition::{Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition};
 
+#[cfg(test)]
+mod past_tests;
+#[cfg(test)]
+mod reason_tests;
 #[cfg(test)]
 mod tests;

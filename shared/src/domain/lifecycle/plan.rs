@@ -34,12 +34,16 @@ fn create(stored: Stored<'_>, c: &Certification) -> Result<Transition, DomainErr
     if let Stored::Found(_) = stored {
         return Err(DomainError::AlreadyExists);
     }
+    // Created already past its expires_at: stored `expired` (`fields.status`), never `active`
+    // and due, so the scan never has to flip (and announce) it.
+    let expired = c.status == Status::Active && c.expires_at <= c.created_at;
+    let status = if expired { Status::Expired } else { c.status };
     Ok(Transition {
         id: c.id.clone(),
         guards: vec![Guard::Absent],
-        fields: FieldChanges::default(),
+        fields: FieldChanges { status: expired.then_some(Status::Expired), ..Default::default() },
         renewal: None,
-        moves: Moves::Moved { from: None, to: Some(Standing::of(c)) },
+        moves: Moves::Moved { from: None, to: Some(Standing { status, ..Standing::of(c) }) },
     })
 }
 
@@ -79,7 +83,13 @@ fn update(
     }
     let old = match stored {
         Stored::Absent => return Err(DomainError::NotFound),
-        Stored::Unread if patch.status.is_some() || patch.cert_type.is_some() => return Err(DomainError::ReadFirst),
+        // A status or type change moves counts, and so may an `expires_at` already passed (a
+        // stored `active` then becomes `expired`): those are planned from the stored record.
+        Stored::Unread
+            if patch.status.is_some() || patch.cert_type.is_some() || patch.expires_at.is_some_and(|e| e <= now) =>
+        {
+            return Err(DomainError::ReadFirst)
+        }
         Stored::Unread => None,
         Stored::Found(old) => Some(old),
     };
@@ -148,7 +158,17 @@ fn update(
         }
         Renewal { previous: old.map(|o| o.expires_at), entry, history }
     });
-    let status = patch.status.or((renewal.is_some() && prior_expired).then_some(Status::Active));
+    // A renewal revives a stored `expired` only to a future `expires_at`.
+    let revived = renewal.is_some() && prior_expired && renewal_to.is_some_and(|e| e > now);
+    let mut status = patch.status.or(revived.then_some(Status::Active));
+    // No write leaves a record stored `active` past its `expires_at`: it is stored `expired`
+    // now (announced once, by this write; the scan then has nothing to flip), so the set of
+    // due records the scan has not flipped never grows by a request.
+    let stays_active = status.or(old.map(|o| o.status)) == Some(Status::Active);
+    let expires = patch.expires_at.or(old.map(|o| o.expires_at));
+    if stays_active && expires.is_some_and(|e| e <= now) {
+        status = Some(Status::Expired);
+    }
     let moves = match old {
         None => Moves::Unchanged,
         Some(o) => {
@@ -174,6 +194,13 @@ fn update(
         cert_type: patch.cert_type.clone(),
         mentor_name: patch.mentor_name.clone(),
         status,
+        status_reason: status.map(|st| reason_for(st, patch)),
     };
     Ok(Transition { id: id.to_owned(), guards, fields, renewal, moves })
+}
+
+/// The reason stored with status `st`: the request's, for a suspension or revocation; none
+/// for any other status (a reactivation, a renewal's revival, an expiry), which removes it.
+fn reason_for(st: Status, patch: &CertificationPatch) -> Option<String> {
+    matches!(st, Status::Suspended | Status::Revoked).then(|| patch.status_reason.clone()).flatten()
 }

@@ -5,20 +5,21 @@ use crate::domain::MAX_RENEWAL_HISTORY;
 use crate::domain::{Certification, CertificationPatch, RenewalEntry, Status};
 use chrono::{DateTime, Utc};
 
-const NOW: &str = "2026-03-26T10:00:00Z";
+pub(super) const NOW: &str = "2026-03-26T10:00:00Z";
 
-fn t(s: &str) -> DateTime<Utc> {
+pub(super) fn t(s: &str) -> DateTime<Utc> {
     FixedClock::at(s).now()
 }
 
 /// A record of `mentor-1`, type `peer`, issued 2025-01-01, expiring at `expires`.
-fn stored(status: Status, expires: &str) -> Certification {
+pub(super) fn stored(status: Status, expires: &str) -> Certification {
     Certification {
         id: "cert-a".into(),
         mentor_id: "mentor-1".into(),
         mentor_name: None,
         cert_type: "peer".into(),
         status,
+        status_reason: None,
         issued_at: t("2025-01-01T00:00:00Z"),
         expires_at: t(expires),
         renewal_count: 0,
@@ -29,11 +30,11 @@ fn stored(status: Status, expires: &str) -> Certification {
     }
 }
 
-fn standing(status: Status, cert_type: &str) -> Standing {
+pub(super) fn standing(status: Status, cert_type: &str) -> Standing {
     Standing { mentor_id: "mentor-1".into(), cert_type: cert_type.into(), status }
 }
 
-fn put(patch: &CertificationPatch) -> Change<'_> {
+pub(super) fn put(patch: &CertificationPatch) -> Change<'_> {
     Change::Update { id: "cert-a", patch, now: t(NOW) }
 }
 
@@ -41,8 +42,8 @@ fn with_status(status: Option<Status>) -> CertificationPatch {
     CertificationPatch { status, ..Default::default() }
 }
 
-const AHEAD: &str = "2027-01-01T00:00:00Z";
-const PASSED: &str = "2026-03-01T00:00:00Z";
+pub(super) const AHEAD: &str = "2027-01-01T00:00:00Z";
+pub(super) const PASSED: &str = "2026-03-01T00:00:00Z";
 
 #[test]
 fn every_stored_and_requested_status_pair() {
@@ -54,6 +55,7 @@ fn every_stored_and_requested_status_pair() {
         (Active, AHEAD, Some(Active), Ok(Active)),
         (Active, AHEAD, Some(Suspended), Ok(Suspended)),
         (Active, AHEAD, Some(Revoked), Ok(Revoked)),
+        (Active, PASSED, None, Ok(Expired)),
         (Active, PASSED, Some(Active), Err(DomainError::PastExpiry)),
         (Active, PASSED, Some(Suspended), Ok(Suspended)),
         (Suspended, AHEAD, None, Ok(Suspended)),
@@ -77,7 +79,8 @@ fn every_stored_and_requested_status_pair() {
         let case = format!("{from:?} ({expires}) ← {requested:?}");
         match (got, expected) {
             (Ok(tr), Ok(to)) => {
-                assert_eq!(tr.fields.status, requested, "{case}");
+                let flipped = requested.is_none() && to != from;
+                assert_eq!(tr.fields.status, if flipped { Some(to) } else { requested }, "{case}");
                 let moved = (from != to).then_some((Some(from), Some(to)));
                 assert_eq!(tr.status_change(), moved, "{case}");
                 // The counts move from exactly what was read, and the write holds only while

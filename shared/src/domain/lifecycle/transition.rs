@@ -156,6 +156,9 @@ pub struct FieldChanges {
     /// The stored status to set (asked for, `active` again after a renewal, or `expired` by
     /// the scan); `None` leaves it.
     pub status: Option<Status>,
+    /// `Some(Some(reason))` stores the reason, `Some(None)` removes it: set with every status
+    /// a write sets (a reason only for `suspended` and `revoked`); `None` leaves it.
+    pub status_reason: Option<Option<String>>,
 }
 
 /// Where a record stands before and after: what moves in the lists and totals.
@@ -235,6 +238,7 @@ impl Transition {
             fields.cert_type = (o.cert_type != n.cert_type).then(|| n.cert_type.clone());
             fields.mentor_name = (o.mentor_name != n.mentor_name).then(|| n.mentor_name.clone());
             fields.status = (o.status != n.status).then_some(n.status);
+            fields.status_reason = (o.status_reason != n.status_reason).then(|| n.status_reason.clone());
             if n.expires_at > o.expires_at {
                 let entry = n
                     .renewal_history

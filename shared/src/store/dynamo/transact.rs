@@ -5,8 +5,9 @@
 //! Count items are written by many transactions at once; on DynamoDB two transactions on one
 //! item at the same moment cancel one of them with reason `TransactionConflict` (emulators
 //! never do; tests inject it). A cancellation only for that reason (or a part's throttling)
-//! is retried with a fresh build (new random count shards) a bounded number of times, then
-//! answered as [`StoreError::Unavailable`] (a 503 with `Retry-After`).
+//! is retried with a fresh build (new random count shards) a bounded number of times, after a
+//! random wait (exponential backoff with full jitter, [`crate::store::backoff`]: at most 2.26 s
+//! over the 7 retries), then answered as [`StoreError::Unavailable`] (a 503 with `Retry-After`).
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -49,7 +50,11 @@ impl Store {
         &self,
         build: impl Fn() -> Result<Vec<TransactWriteItem>, StoreError>,
     ) -> Result<Transacted, StoreError> {
-        for _ in 0..MAX_TRANSACTION_ATTEMPTS {
+        for attempt in 0..MAX_TRANSACTION_ATTEMPTS {
+            if attempt > 0 {
+                // Exponential backoff with full jitter (`dynamo/backoff.rs`): at most 2.26 s in all.
+                self.backoff.pause(attempt as u32 - 1).await;
+            }
             let r = self.client.transact_write_items().set_transact_items(Some(build()?)).send().await;
             let err = match r {
                 Ok(_) => return Ok(Transacted::Applied),

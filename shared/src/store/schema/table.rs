@@ -29,7 +29,7 @@
 //! certification, and neither carries an index attribute: no list, total or scan reads them.
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -43,6 +43,7 @@ pub mod attr {
     pub const MENTOR_NAME: &str = "mentor_name";
     pub const CERT_TYPE: &str = "cert_type";
     pub const STATUS: &str = "status";
+    pub const STATUS_REASON: &str = "status_reason";
     pub const ISSUED_AT: &str = "issued_at";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const RENEWAL_COUNT: &str = "renewal_count";
@@ -158,7 +159,14 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_s
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::from(BILLING_MODE))
-        .set_key_schema(Some(key_schema(TABLE_KEY)?));
+        .set_key_schema(Some(key_schema(TABLE_KEY)?))
+        // Every committed change, both images: the only source of the service's events.
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()?,
+        );
     for name in key_attributes() {
         req = req.attribute_definitions(
             AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()?,
@@ -223,6 +231,7 @@ mod tests {
     fn the_attribute_constants_are_the_stored_record_s_names() {
         let mut c = crate::testing::certification("cert-a", "2027-01-01T00:00:00Z");
         c.mentor_name = Some("Lars".into());
+        c.status_reason = Some("audit".into());
         let item = crate::store::item::stored_item(&c).unwrap();
         let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
         names.sort_unstable();
@@ -232,6 +241,7 @@ mod tests {
             attr::MENTOR_NAME,
             attr::CERT_TYPE,
             attr::STATUS,
+            attr::STATUS_REASON,
             attr::ISSUED_AT,
             attr::EXPIRES_AT,
             attr::RENEWAL_COUNT,

@@ -39,7 +39,8 @@ pub const COUNT_SHARDS: u32 = 16;
 pub const ACTIVE_COUNT_SHARDS: u32 = 64;
 /// The prefix of every count item's id (a certification id never contains `#`).
 pub const COUNT_ID_PREFIX: &str = "count#";
-/// BatchGetItem's `UnprocessedKeys` are retried this often before the read is a 503.
+/// BatchGetItem's `UnprocessedKeys` are retried this often (with exponential backoff and full
+/// jitter between rounds, as the BatchGetItem documentation asks) before the read is a 503.
 const MAX_BATCH_GET_ROUNDS: usize = 8;
 
 /// What one count item counts: certifications with this stored status and, where set, this
@@ -164,6 +165,10 @@ impl Store {
             }
             if round == MAX_BATCH_GET_ROUNDS {
                 return Err(StoreError::Unavailable("count read kept coming back unprocessed".into()));
+            }
+            if round > 0 {
+                // Unprocessed keys mean throttling: back off (`dynamo/backoff.rs`, 2.26 s at most).
+                self.backoff.pause(round as u32 - 1).await;
             }
             let request =
                 KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(true);

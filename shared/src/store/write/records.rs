@@ -55,7 +55,10 @@ impl Store {
         let t = plan(Stored::Unread, Change::Create(c)).map_err(|e| StoreError::rejected(&c.id, e))?;
         let mut e = Expr::new();
         guard(&mut e, &t.guards);
-        let put = Put::builder().table_name(&self.table).set_item(Some(stored_item(c)?)).with_expr(&e)?;
+        // The plan may store it otherwise than asked (`expired`, when already past).
+        let mut stored = c.clone();
+        stored.status = t.fields.status.unwrap_or(c.status);
+        let put = Put::builder().table_name(&self.table).set_item(Some(stored_item(&stored)?)).with_expr(&e)?;
         let mut parts = vec![TransactWriteItem::builder().put(built("the certification's Put", put.build())?).build()];
         parts.extend(extra.iter().cloned());
         parts.extend(self.count_updates(&deltas(&t))?);

@@ -67,6 +67,11 @@ pub(crate) fn changes(e: &mut Expr, t: &Transition, now: DateTime<Utc>) -> Resul
     if let Some(st) = f.status {
         e.set(attr::STATUS, status(st));
     }
+    match &f.status_reason {
+        Some(Some(reason)) => e.set(attr::STATUS_REASON, s(reason)),
+        Some(None) => e.remove(attr::STATUS_REASON),
+        None => {}
+    }
     if let Some(r) = &t.renewal {
         let one = e.value(n(1));
         let count = e.path(attr::RENEWAL_COUNT).plus(one);
