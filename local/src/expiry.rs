@@ -198,14 +198,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_admin_route_runs_the_scan_and_its_writes_events_land_in_the_file() {
-        let args = StorageArgs {
-            data: "unused.db".into(),
-            memory: true,
-            endpoint: None,
-            table: "certifications".into(),
-            region: None,
-            create_table: false,
-        };
+        let args = StorageArgs::memory();
         let storage = Storage::open(&args).await.unwrap();
         storage.app.store.create(&cert("cert-due", "2026-03-01T00:00:00Z")).await.unwrap();
         storage.app.store.create(&cert("cert-soon", "2026-03-30T00:00:00Z")).await.unwrap();

@@ -59,6 +59,18 @@ pub enum Backend {
 }
 
 impl StorageArgs {
+    /// The embedded engine in memory with the default table: what `--memory` gives.
+    pub fn memory() -> Self {
+        Self {
+            data: DEFAULT_DATA_FILE.into(),
+            memory: true,
+            endpoint: None,
+            table: DEFAULT_TABLE.into(),
+            region: None,
+            create_table: false,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match (&self.memory, &self.endpoint) {
             (true, _) => Backend::Memory,

@@ -55,14 +55,7 @@ struct Local {
 
 impl Local {
     async fn start() -> Self {
-        let args = StorageArgs {
-            data: "unused.db".into(),
-            memory: true,
-            endpoint: None,
-            table: "certifications".into(),
-            region: None,
-            create_table: false,
-        };
+        let args = StorageArgs::memory();
         let storage = Storage::open(&args).await.expect("the embedded engine");
         let file = std::env::temp_dir().join(format!("local-events-{}.jsonl", ulid::Ulid::new()));
         let feed = EventFeed::open(&storage, &file, Start::Latest).await.expect("the table has a stream");

@@ -4,27 +4,11 @@ use super::*;
 use crate::domain::clock::{Clock, FixedClock};
 use crate::domain::{Certification, CertificationPatch, Status};
 
-const NOW: &str = "2026-03-26T10:00:00Z";
-const AHEAD: &str = "2027-01-01T00:00:00Z";
-const PASSED: &str = "2026-03-01T00:00:00Z";
+use super::tests::{AHEAD, NOW, PASSED};
 
+/// [`super::tests::stored`] with a stored reason.
 fn stored(status: Status, expires: &str, reason: Option<&str>) -> Certification {
-    let t = |s| FixedClock::at(s).now();
-    Certification {
-        id: "cert-a".into(),
-        mentor_id: "mentor-1".into(),
-        mentor_name: None,
-        cert_type: "peer".into(),
-        status,
-        status_reason: reason.map(str::to_owned),
-        issued_at: t("2025-01-01T00:00:00Z"),
-        expires_at: t(expires),
-        renewal_count: 0,
-        renewal_history: Vec::new(),
-        created_at: t("2025-01-01T00:00:00Z"),
-        updated_at: t("2025-01-01T00:00:00Z"),
-        version: 7,
-    }
+    Certification { status_reason: reason.map(str::to_owned), ..super::tests::stored(status, expires) }
 }
 
 fn patch(status: Option<Status>, reason: Option<&str>, expires: Option<&str>) -> CertificationPatch {

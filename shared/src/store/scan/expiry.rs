@@ -13,7 +13,7 @@ use crate::domain::lifecycle::{plan, Change, DomainError, Stored};
 use crate::domain::{Certification, Status};
 use crate::store::dynamo::attrs::{n, s, status, ts, Item};
 use crate::store::dynamo::error::{built, classify, unless_condition_failed, StoreError};
-use crate::store::dynamo::expr::{Expr, WithExpr};
+use crate::store::dynamo::expr::{Cond, Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
 use crate::store::dynamo::transact::Transacted;
 use crate::store::scan::by_expiry::{continue_after, expiry_from, expiry_through, resume_at};
@@ -84,10 +84,22 @@ impl Store {
         page_size: i32,
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
-        let (shard, start) = resume_at(start);
         let now = now.trunc_subsecs(0);
+        self.page_of(start, page_size, Expr::new(), |e, key| e.lt(key, expiry_through(now))).await
+    }
+
+    /// One DynamoDB page of a walk over the `active-by-expiry` shards (`start`: where the
+    /// previous page ended), with `e`'s filter and `range` on the sort key.
+    async fn page_of(
+        &self,
+        start: Option<Item>,
+        page_size: i32,
+        e: Expr,
+        range: impl FnOnce(&mut Expr, &'static str) -> Cond,
+    ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
+        let (shard, start) = resume_at(start);
         let out = self
-            .active_by_expiry(shard, Expr::new(), |e, key| e.lt(key, expiry_through(now)))?
+            .active_by_expiry(shard, e, range)?
             .set_exclusive_start_key(start)
             .limit(page_size)
             .send()
@@ -133,19 +145,11 @@ impl Store {
         page_size: i32,
         start: Option<Item>,
     ) -> Result<(Vec<Certification>, Option<Item>), StoreError> {
-        let (shard, start) = resume_at(start);
         let mut e = Expr::new();
         let (unset, looser) = (e.not_exists(attr::REMINDED_DAYS), e.gt(attr::REMINDED_DAYS, n(band.threshold_days)));
         e.filter(unset.or(looser));
-        let out = self
-            .active_by_expiry(shard, e, |e, key| e.between(key, expiry_from(band.from), expiry_through(band.to)))?
-            .set_exclusive_start_key(start)
-            .limit(page_size)
-            .send()
+        self.page_of(start, page_size, e, |e, key| e.between(key, expiry_from(band.from), expiry_through(band.to)))
             .await
-            .map_err(classify)?;
-        let next = continue_after(shard, &out);
-        Ok((decode_scan_page(out.items), next))
     }
 
     /// Records on the item that the reminder for `threshold_days` was announced, in one
