@@ -23,7 +23,12 @@ pub async fn migrate(storage: &StorageArgs) -> Result<serde_json::Value, Mainten
         let migrated = storage.app.store.migrate().await?;
         let recounted = storage.app.store.recount().await?;
         Ok::<_, shared::StoreError>(json!({
-            "migrated": {"certifications": migrated.certifications, "updated": migrated.updated, "raced": migrated.raced},
+            "migrated": {
+                "certifications": migrated.certifications,
+                "current": migrated.current,
+                "updated": migrated.updated,
+                "raced": migrated.raced,
+            },
             "recount": recount_json(&recounted),
         }))
     }
