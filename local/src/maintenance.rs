@@ -51,5 +51,13 @@ fn recount_json(r: &shared::store::maintenance::RecountReport) -> serde_json::Va
         .iter()
         .map(|d| json!({"count": d.key.item_id(0).trim_end_matches("#00"), "stored": d.stored, "actual": d.actual}))
         .collect();
-    json!({"certifications": r.certifications, "keys": r.keys, "corrected": corrected})
+    let expiry: Vec<_> = r
+        .expiry_corrected
+        .iter()
+        .map(|d| json!({"count": d.bucket.item_id(0).trim_end_matches("#00"), "stored": d.stored, "actual": d.actual}))
+        .collect();
+    json!({
+        "certifications": r.certifications, "keys": r.keys, "corrected": corrected,
+        "expiry_buckets": r.buckets, "expiry_corrected": expiry,
+    })
 }

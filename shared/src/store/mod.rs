@@ -47,7 +47,7 @@ pub use dynamo::{backoff, error, handle, transact};
 pub use read::list;
 pub use scan::expiry;
 pub use schema::{item, table};
-pub use write::{counts, idempotency, records, update, version};
+pub use write::{counts, expiry_counts, idempotency, records, update, version};
 
 pub use dynamo::attrs::Item;
 pub use dynamo::error::StoreError;

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 
 use super::transition::{
-    Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition,
+    ActiveExpiry, Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition,
 };
 use crate::domain::certification::{Certification, CertificationPatch, RenewalEntry, MAX_RENEWAL_HISTORY};
 use crate::domain::status::Status;
@@ -24,6 +24,7 @@ pub fn plan(stored: Stored<'_>, change: Change<'_>) -> Result<Transition, Domain
                 fields: FieldChanges::default(),
                 renewal: None,
                 moves: Moves::Moved { from: Some(Standing::of(old)), to: None },
+                expiry: ActiveExpiry { before: ActiveExpiry::of(Some(old)), after: None },
             }),
         },
         Change::Expire { now } => expire(stored, now),
@@ -44,6 +45,7 @@ fn create(stored: Stored<'_>, c: &Certification) -> Result<Transition, DomainErr
         fields: FieldChanges { status: expired.then_some(Status::Expired), ..Default::default() },
         renewal: None,
         moves: Moves::Moved { from: None, to: Some(Standing { status, ..Standing::of(c) }) },
+        expiry: ActiveExpiry { before: None, after: (status == Status::Active).then_some(c.expires_at) },
     })
 }
 
@@ -68,6 +70,7 @@ fn expire(stored: Stored<'_>, now: DateTime<Utc>) -> Result<Transition, DomainEr
         fields: FieldChanges { status: Some(Status::Expired), ..Default::default() },
         renewal: None,
         moves: Moves::Moved { from: Some(Standing::of(c)), to: Some(to) },
+        expiry: ActiveExpiry { before: Some(c.expires_at), after: None },
     })
 }
 
@@ -83,11 +86,10 @@ fn update(
     }
     let old = match stored {
         Stored::Absent => return Err(DomainError::NotFound),
-        // A status or type change moves counts, and so may an `expires_at` already passed (a
-        // stored `active` then becomes `expired`): those are planned from the stored record.
-        Stored::Unread
-            if patch.status.is_some() || patch.cert_type.is_some() || patch.expires_at.is_some_and(|e| e <= now) =>
-        {
+        // A status or type change moves counts, and so does any `expires_at` (the expiry
+        // counts of a stored `active` move with it; a passed one also makes it `expired`):
+        // those are planned from the stored record.
+        Stored::Unread if patch.status.is_some() || patch.cert_type.is_some() || patch.expires_at.is_some() => {
             return Err(DomainError::ReadFirst)
         }
         Stored::Unread => None,
@@ -188,6 +190,20 @@ fn update(
             }
         }
     };
+    // Unread (no status, type or expires_at asked), nothing moves in the expiry counts.
+    let expiry = match old {
+        None => ActiveExpiry::default(),
+        Some(o) => {
+            let after_status = status.unwrap_or(o.status);
+            let after = (after_status == Status::Active).then(|| patch.expires_at.unwrap_or(o.expires_at));
+            let expiry = ActiveExpiry { before: ActiveExpiry::of(Some(o)), after };
+            if expiry.before != expiry.after {
+                // The buckets moved are the ones the read record stands in: only while it does.
+                guards.push(Guard::ExpiresAt(o.expires_at));
+            }
+            expiry
+        }
+    };
     let fields = FieldChanges {
         issued_at: patch.issued_at,
         expires_at: patch.expires_at,
@@ -196,7 +212,7 @@ fn update(
         status,
         status_reason: status.map(|st| reason_for(st, patch)),
     };
-    Ok(Transition { id: id.to_owned(), guards, fields, renewal, moves })
+    Ok(Transition { id: id.to_owned(), guards, fields, renewal, moves, expiry })
 }
 
 /// The reason stored with status `st`: the request's, for a suspension or revocation; none

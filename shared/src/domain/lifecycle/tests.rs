@@ -149,21 +149,10 @@ fn a_later_expires_at_is_a_renewal_and_any_other_a_plain_update() {
 }
 
 #[test]
-fn unread_a_put_with_expires_at_is_planned_as_a_renewal_of_a_record_not_expired() {
+fn unread_a_put_with_expires_at_reads_the_stored_record_first() {
+    // The expiry counts of a stored `active` move from its stored `expires_at`: unknown unread.
     let later = CertificationPatch { expires_at: Some(t("2028-01-01T00:00:00Z")), ..Default::default() };
-    let tr = plan(Stored::Unread, put(&later)).unwrap();
-    assert_eq!(tr.id, "cert-a");
-    assert_eq!(tr.renewal.as_ref().map(|r| r.previous), Some(None));
-    for g in [
-        Guard::Exists,
-        Guard::StatusIsNot(Status::Revoked),
-        Guard::StatusIsNot(Status::Expired),
-        Guard::ExpiresBefore(t("2028-01-01T00:00:00Z")),
-        Guard::HistoryHasRoom,
-    ] {
-        assert!(tr.guards.contains(&g), "{g:?}");
-    }
-    assert_eq!((tr.moves, tr.fields.status), (Moves::Unchanged, None));
+    assert_eq!(plan(Stored::Unread, put(&later)), Err(DomainError::ReadFirst));
 }
 
 #[test]

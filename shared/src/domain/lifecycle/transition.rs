@@ -175,6 +175,23 @@ pub enum Moves {
     },
 }
 
+/// The `expires_at` a record is stored `active` with, before and after a change (`None`: not
+/// stored `active`, or absent): what moves in the expiry counts behind `/expiring`'s total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActiveExpiry {
+    /// Before the change.
+    pub before: Option<DateTime<Utc>>,
+    /// After the change.
+    pub after: Option<DateTime<Utc>>,
+}
+
+impl ActiveExpiry {
+    /// The stored-`active` expiry of a stored record (`None` when absent or not `active`).
+    pub fn of(c: Option<&Certification>) -> Option<DateTime<Utc>> {
+        c.filter(|c| c.status == Status::Active).map(|c| c.expires_at)
+    }
+}
+
 /// One planned change of one record: what it requires, what it writes, what it moves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
@@ -189,6 +206,9 @@ pub struct Transition {
     pub renewal: Option<Renewal>,
     /// What moves in the lists and totals.
     pub moves: Moves,
+    /// What moves in the expiry counts (a record entering or leaving stored `active`, or an
+    /// `active` record's `expires_at` changing).
+    pub expiry: ActiveExpiry,
 }
 
 impl Transition {
@@ -224,6 +244,16 @@ impl Transition {
         }
     }
 
+    /// The expiry-count moves: −1 at the `expires_at` a record was stored `active` with, +1
+    /// at the one it is stored `active` with after (nothing when those are equal).
+    pub fn expiry_tally(&self) -> Vec<(DateTime<Utc>, i64)> {
+        let ActiveExpiry { before, after } = self.expiry;
+        if before == after {
+            return Vec::new();
+        }
+        before.map(|b| (b, -1)).into_iter().chain(after.map(|a| (a, 1))).collect()
+    }
+
     /// The change from stored image `old` to `new` (either absent), as the table's stream
     /// reports it: no guards, since it was already written. A later `expires_at` is a
     /// renewal.
@@ -249,6 +279,7 @@ impl Transition {
             }
         }
         let moves = Moves::Moved { from: old.map(Standing::of), to: new.map(Standing::of) };
-        Some(Transition { id, guards: Vec::new(), fields, renewal, moves })
+        let expiry = ActiveExpiry { before: ActiveExpiry::of(old), after: ActiveExpiry::of(new) };
+        Some(Transition { id, guards: Vec::new(), fields, renewal, moves, expiry })
     }
 }

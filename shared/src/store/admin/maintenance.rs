@@ -1,6 +1,7 @@
 //! One-off maintenance over the whole table (Scans, so never on a request path):
 //! `migrate` gives items written by an older version the index attributes this one lists
-//! by, and `recount` rebuilds every count item from the certifications, reporting drift.
+//! by, and `recount` rebuilds every count item (and expiry count) from the certifications,
+//! reporting drift.
 //! The local server runs both (`local-api migrate`, `local-api recount`); against AWS the
 //! same commands take `--endpoint https://dynamodb.<region>.amazonaws.com --table <name>`.
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use crate::store::dynamo::handle::Store;
 use crate::store::schema::item::{from_item, index_attributes};
 use crate::store::schema::table::attr;
 use crate::store::write::counts::{count_of, CountKey, Deltas};
+use crate::store::write::expiry_counts::Bucket;
 
 /// What `migrate` did, per certification.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +42,17 @@ pub struct Drift {
     pub actual: i64,
 }
 
+/// One expiry bucket whose stored value differed from the certifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryDrift {
+    /// The bucket.
+    pub bucket: Bucket,
+    /// What its count items summed to.
+    pub stored: i64,
+    /// What the stored-`active` certifications add up to (now stored).
+    pub actual: i64,
+}
+
 /// What `recount` checked and corrected.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecountReport {
@@ -49,6 +62,10 @@ pub struct RecountReport {
     pub keys: u64,
     /// What was corrected (empty when nothing drifted).
     pub corrected: Vec<Drift>,
+    /// Distinct expiry buckets checked.
+    pub buckets: u64,
+    /// The expiry buckets corrected (empty when nothing drifted).
+    pub expiry_corrected: Vec<ExpiryDrift>,
 }
 
 impl Store {
@@ -113,23 +130,30 @@ impl Store {
     pub async fn recount(&self) -> Result<RecountReport, StoreError> {
         let mut actual = Deltas::default();
         let mut stored: BTreeMap<CountKey, i64> = BTreeMap::new();
+        let mut stored_expiry: BTreeMap<Bucket, i64> = BTreeMap::new();
         let mut certifications = 0u64;
         self.scan_all(|item| {
             if let Some((key, _)) = item_id(&item).and_then(CountKey::parse) {
                 *stored.entry(key).or_default() += count_of(&item)?;
+            } else if let Some((bucket, _)) = item_id(&item).and_then(Bucket::parse) {
+                *stored_expiry.entry(bucket).or_default() += count_of(&item)?;
             } else if is_certification(&item) {
                 let c = from_item(item)?;
                 actual.add(&c.mentor_id, &c.cert_type, c.status, 1);
+                if c.status == Status::Active {
+                    actual.add_expiry(c.expires_at, 1);
+                }
                 certifications += 1;
             }
             Ok(())
         })
         .await?;
+        let actual_expiry: BTreeMap<Bucket, i64> = actual.expiry().map(|(b, d)| (*b, d)).collect();
         let actual: BTreeMap<CountKey, i64> = actual.iter().map(|(k, d)| (k.clone(), d)).collect();
         let mut keys: Vec<&CountKey> = actual.keys().chain(stored.keys()).collect();
         keys.sort();
         keys.dedup();
-        let mut report = RecountReport { certifications, keys: keys.len() as u64, corrected: Vec::new() };
+        let mut report = RecountReport { certifications, keys: keys.len() as u64, ..Default::default() };
         for key in keys {
             let (have, want) = (stored.get(key).copied().unwrap_or(0), actual.get(key).copied().unwrap_or(0));
             if have == want {
@@ -141,6 +165,23 @@ impl Store {
             update.with_expr(&e)?.send().await.map_err(classify)?;
             tracing::warn!(key = %key.item_id(0), stored = have, actual = want, "recount corrected a drifted count");
             report.corrected.push(Drift { key: key.clone(), stored: have, actual: want });
+        }
+        let mut buckets: Vec<&Bucket> = actual_expiry.keys().chain(stored_expiry.keys()).collect();
+        buckets.sort();
+        buckets.dedup();
+        report.buckets = buckets.len() as u64;
+        for bucket in buckets {
+            let have = stored_expiry.get(bucket).copied().unwrap_or(0);
+            let want = actual_expiry.get(bucket).copied().unwrap_or(0);
+            if have == want {
+                continue;
+            }
+            let mut e = Expr::new();
+            e.add(attr::COUNT, n(want - have));
+            let update = self.client.update_item().table_name(&self.table).key(attr::ID, s(bucket.item_id(0)));
+            update.with_expr(&e)?.send().await.map_err(classify)?;
+            tracing::warn!(bucket = %bucket.item_id(0), stored = have, actual = want, "recount corrected an expiry count");
+            report.expiry_corrected.push(ExpiryDrift { bucket: *bucket, stored: have, actual: want });
         }
         Ok(report)
     }

@@ -1,7 +1,8 @@
 //! The expiring window (soonest first): effectively active certifications expiring within
-//! N days, one page plus the total, read from the sparse `active-by-expiry` index's shards.
+//! N days, one page plus the total: the page from the sparse `active-by-expiry` index's
+//! shards, the total from the expiry counts (`write::expiry_counts`) and two edge-day COUNTs.
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
 use tracing::instrument;
 
 use crate::domain::{Certification, Status};
@@ -13,6 +14,7 @@ use crate::store::read::merge::{IndexQuery, Order, Stream};
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::shard_value;
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, EXPIRY_COUNT_SHARDS};
 
 impl Store {
     /// Effectively active certifications with `now < expires_at <= now + days`, soonest
@@ -28,8 +30,7 @@ impl Store {
         // Whole-second timestamps: `expires_at > now` is `expires_at >= now + 1s`.
         let lo = expiry_from(now + TimeDelta::seconds(1));
         let hi = expiry_through(now + TimeDelta::days(i64::from(days)));
-        let window = |lo: AttributeValue| {
-            let hi = hi.clone();
+        let window = |lo: AttributeValue, hi: AttributeValue| {
             (0..LIST_SHARDS).map(move |shard| {
                 let mut q =
                     IndexQuery::new(BY_EXPIRY, s(shard_value(Status::Active.as_str(), shard)), Order::SoonestFirst);
@@ -43,18 +44,43 @@ impl Store {
             Some(a) if lo.as_s().is_ok_and(|lo| a.as_str() > lo.as_str()) => s(a),
             _ => lo.clone(),
         };
-        let streams = window(from).map(Stream::index).collect();
+        let streams = window(from, hi).map(Stream::index).collect();
         let merged = self.merge(streams, Order::SoonestFirst, page.offset(), page.limit, page.after.as_deref()).await?;
-        // The window's size has no count item: COUNT Queries over it (they read the window),
-        // unless this page already read to its end.
+        // The total (unless this page already read to the window's end): the expiry counts of
+        // the whole days, months and years inside the window, and COUNT Queries over only its
+        // two partial edge days (each bounded by one day's expiries).
         let total = match merged.seen_all {
             Some(n) => n,
             None => {
-                let counts = futures::future::join_all(window(lo).map(|q| async move { self.count(&q).await })).await;
-                counts.into_iter().sum::<Result<u64, StoreError>>()?
+                self.window_total(now + TimeDelta::seconds(1), now + TimeDelta::days(i64::from(days)), &window).await?
             }
         };
         Ok(Page { items: merged.items, total, next: merged.next })
+    }
+
+    /// Stored-`active` certifications with `first <= expires_at <= last` (whole seconds).
+    async fn window_total<W, I>(&self, first: DateTime<Utc>, last: DateTime<Utc>, window: &W) -> Result<u64, StoreError>
+    where
+        W: Fn(AttributeValue, AttributeValue) -> I,
+        I: Iterator<Item = IndexQuery>,
+    {
+        let (d0, d1) = (first.date_naive(), last.date_naive());
+        let end_of = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc() + TimeDelta::days(1) - TimeDelta::seconds(1);
+        let start_of = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+        // The edges: one range when the window is inside one day.
+        let edges = if d0 == d1 { vec![(first, last)] } else { vec![(first, end_of(d0)), (start_of(d1), last)] };
+        let counted = edges.into_iter().flat_map(|(a, b)| window(expiry_from(a), expiry_through(b)));
+        let counts = futures::future::join_all(counted.map(|q| async move { self.count(&q).await }));
+        let inner = match (d0.succ_opt(), d1.pred_opt()) {
+            (Some(a), Some(b)) if d0 != d1 => Bucket::covering(a, b),
+            _ => Vec::new(),
+        };
+        let ids: Vec<String> =
+            inner.iter().flat_map(|b| (0..EXPIRY_COUNT_SHARDS).map(move |sh| b.item_id(sh))).collect();
+        let (counts, whole) = futures::future::join(counts, self.sum_items(&ids)).await;
+        let edges = counts.into_iter().sum::<Result<u64, StoreError>>()?;
+        // A sum below zero can only be drift (see `recount`): it counts as none.
+        Ok(edges + u64::try_from(whole?).unwrap_or(0))
     }
 
     /// How many items `q` matches: COUNT Queries, every page (the SDK's paginator).

@@ -32,6 +32,7 @@ use crate::store::dynamo::error::{built, classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
 use crate::store::schema::table::attr;
+use crate::store::write::expiry_counts::{Bucket, EXPIRY_COUNT_SHARDS};
 
 /// Shards of an unmentored key of a stored status other than `active`.
 pub const COUNT_SHARDS: u32 = 16;
@@ -100,9 +101,9 @@ impl CountKey {
     }
 }
 
-/// Net changes to counts, zero entries dropped.
+/// Net changes to counts and expiry counts, zero entries dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Deltas(BTreeMap<CountKey, i64>);
+pub struct Deltas(BTreeMap<CountKey, i64>, BTreeMap<Bucket, i64>);
 
 impl Deltas {
     /// Adds `by` to the four keys a certification with these values counts under.
@@ -113,9 +114,22 @@ impl Deltas {
         self.0.retain(|_, d| *d != 0);
     }
 
+    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry).
+    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, by: i64) {
+        for b in Bucket::of(at) {
+            *self.1.entry(b).or_default() += by;
+        }
+        self.1.retain(|_, d| *d != 0);
+    }
+
     /// Nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_empty() && self.1.is_empty()
+    }
+
+    /// Each expiry bucket whose count changes, and by how much.
+    pub fn expiry(&self) -> impl Iterator<Item = (&Bucket, i64)> {
+        self.1.iter().map(|(b, d)| (b, *d))
     }
 
     /// Each key whose count changes, and by how much.
@@ -130,14 +144,16 @@ fn random_shard(shards: u32) -> u32 {
 }
 
 impl Store {
-    /// The transaction parts that apply `deltas`: one `ADD` per key, on a random shard.
+    /// The transaction parts that apply `deltas`: one `ADD` per key and per expiry bucket, on
+    /// a random shard.
     pub(crate) fn count_updates(&self, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
-        deltas
-            .iter()
-            .map(|(key, d)| {
+        let counts = deltas.iter().map(|(key, d)| (key.item_id(random_shard(key.shards())), d));
+        let expiry = deltas.expiry().map(|(b, d)| (b.item_id(random_shard(EXPIRY_COUNT_SHARDS)), d));
+        counts
+            .chain(expiry)
+            .map(|(shard, d)| {
                 let mut e = Expr::new();
                 e.add(attr::COUNT, n(d));
-                let shard = key.item_id(random_shard(key.shards()));
                 let update = Update::builder().table_name(&self.table).key(attr::ID, s(shard)).with_expr(&e)?;
                 let update = built("a count update", update.build())?;
                 Ok(TransactWriteItem::builder().update(update).build())
@@ -150,6 +166,12 @@ impl Store {
     #[instrument(skip(self, keys), fields(keys = keys.len()))]
     pub async fn count_sum(&self, keys: &[CountKey]) -> Result<i64, StoreError> {
         let ids: Vec<String> = keys.iter().flat_map(|k| (0..k.shards()).map(move |sh| k.item_id(sh))).collect();
+        self.sum_items(&ids).await
+    }
+
+    /// The sum of the count items `ids` (strongly consistent): one BatchGetItem per 100,
+    /// sent together.
+    pub(crate) async fn sum_items(&self, ids: &[String]) -> Result<i64, StoreError> {
         // BatchGetItem takes 100 keys: the chunks go together.
         let sums = futures::future::try_join_all(ids.chunks(100).map(|chunk| self.count_chunk(chunk))).await?;
         Ok(sums.into_iter().sum())
@@ -204,6 +226,9 @@ mod tests {
         assert_eq!(CountKey::parse(&k.item_id(15)), Some((k, 15)));
         assert_eq!(CountKey::parse("cert-01"), None);
         assert_eq!(CountKey::parse("count#m=*#t=*#s=gone#00"), None);
+        // Expiry counts share the prefix, and are no `CountKey`.
+        assert!(Bucket::Year(2027).item_id(0).starts_with(COUNT_ID_PREFIX));
+        assert_eq!(CountKey::parse(&Bucket::Year(2027).item_id(0)), None);
     }
 
     /// A record of `mentor_id` moving from (type, status) `from` to `to`.

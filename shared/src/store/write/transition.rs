@@ -109,11 +109,14 @@ pub(crate) fn changes(e: &mut Expr, t: &Transition, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-/// The count moves of a transition.
+/// The count moves of a transition, and its expiry-count moves.
 pub(crate) fn deltas(t: &Transition) -> Deltas {
     let mut d = Deltas::default();
     for (standing, by) in t.tally() {
         d.add(&standing.mentor_id, &standing.cert_type, standing.status, by);
+    }
+    for (at, by) in t.expiry_tally() {
+        d.add_expiry(at, by);
     }
     d
 }

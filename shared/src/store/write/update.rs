@@ -1,13 +1,14 @@
 //! PUT: plan with `domain::lifecycle`, write the transition in one conditional request, and
 //! plan again from the stored record when a guard did not hold.
 //!
-//! The first attempt of a PUT that changes neither status nor type is planned without a
-//! read: its guards state what it assumed (for a later `expires_at`: a renewal of a record not
-//! stored `expired`), and a failed condition returns the stored item
-//! (`ReturnValuesOnConditionCheckFailure`) for the next plan. Each attempt is atomic, so
-//! concurrent PUTs never lose one another and twenty identical renewals count once. A change
-//! of status or type moves counts: the planner asks for the stored record first (one
-//! GetItem), and the write and its count moves go as one transaction guarded by what was read.
+//! The first attempt of a PUT that changes neither status, type nor `expires_at` (a name or
+//! `issued_at`) is planned without a read: its guards state what it assumed, and a failed
+//! condition returns the stored item (`ReturnValuesOnConditionCheckFailure`) for the next
+//! plan. Each attempt is atomic, so concurrent PUTs never lose one another and twenty
+//! identical renewals count once. A change of status or type moves counts, and a change of
+//! `expires_at` moves the expiry counts of an `active` record: the planner asks for the
+//! stored record first (one GetItem), and the write and its count moves go as one
+//! transaction guarded by what was read.
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -78,7 +79,7 @@ impl Store {
         Err(StoreError::Unavailable(format!("update of {id} kept racing concurrent writers")))
     }
 
-    /// One attempt: a single UpdateItem, or a transaction when counts move.
+    /// One attempt: a single UpdateItem, or a transaction when counts (or expiry counts) move.
     async fn write(
         &self,
         t: &Transition,

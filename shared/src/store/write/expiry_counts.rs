@@ -1,0 +1,137 @@
+//! Expiry counts: how many certifications are stored `active` with an `expires_at` in a UTC
+//! day, month or year, kept in the same `TransactWriteItems` as every write that changes
+//! whether or when an `active` record expires (create, delete, the scan's flip, a status
+//! change to or from `active`, a renewal or any `expires_at` change of an `active` record:
+//! `Transition::expiry_tally`). `/expiring`'s total is then the sum of the whole days, months
+//! and years inside its window plus a `COUNT` over its two partial edge days.
+//!
+//! Ids follow the count items' (`count#` prefix, number `n`): `count#x=d#2027-03-26#<sc>`,
+//! `count#x=m#2027-03#<sc>`, `count#x=y#2027#<sc>`. Each bucket is as hot as the `active`
+//! count (a day of creates all expire on one day a year later), so each is split into
+//! [`EXPIRY_COUNT_SHARDS`]: a write adds to a random shard, a read sums them all.
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+/// The prefix of an expiry count item's id: `counts::COUNT_ID_PREFIX` (`count#`) and `x=`.
+const PREFIX: &str = "count#x=";
+
+/// Shards of each expiry bucket. A window reads at most ~92 buckets × this many items.
+pub const EXPIRY_COUNT_SHARDS: u32 = 16;
+
+/// One expiry bucket: the stored-`active` certifications expiring in a UTC day, month or year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bucket {
+    /// One day.
+    Day(NaiveDate),
+    /// One month (year, month 1–12).
+    Month(i32, u32),
+    /// One year.
+    Year(i32),
+}
+
+impl Bucket {
+    /// The day, month and year buckets `at` counts in.
+    pub fn of(at: DateTime<Utc>) -> [Bucket; 3] {
+        let d = at.date_naive();
+        [Bucket::Day(d), Bucket::Month(d.year(), d.month()), Bucket::Year(d.year())]
+    }
+
+    /// The id of this bucket's count item `shard`.
+    pub fn item_id(&self, shard: u32) -> String {
+        let b = match self {
+            Bucket::Day(d) => format!("d#{}", d.format("%Y-%m-%d")),
+            Bucket::Month(y, m) => format!("m#{y:04}-{m:02}"),
+            Bucket::Year(y) => format!("y#{y:04}"),
+        };
+        format!("{PREFIX}{b}#{shard:02}")
+    }
+
+    /// The bucket and shard of an expiry count item's id; `None` for any other id.
+    pub fn parse(id: &str) -> Option<(Bucket, u32)> {
+        let rest = id.strip_prefix(PREFIX)?;
+        let mut parts = rest.split('#');
+        let (kind, value, shard) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let bucket = match kind {
+            "d" => Bucket::Day(NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?),
+            "m" => {
+                let (y, m) = value.split_once('-')?;
+                let (y, m) = (y.parse().ok()?, m.parse().ok()?);
+                NaiveDate::from_ymd_opt(y, m, 1)?;
+                Bucket::Month(y, m)
+            }
+            "y" => Bucket::Year(value.parse().ok()?),
+            _ => return None,
+        };
+        Some((bucket, shard))
+    }
+
+    /// The fewest buckets covering the whole days `first..=last` exactly (none when empty):
+    /// days up to a month's start, months up to a year's start, whole years, then months
+    /// and days again. At most ~30 + 11 + (years) + 11 + 30 buckets, whatever the table holds.
+    pub fn covering(first: NaiveDate, last: NaiveDate) -> Vec<Bucket> {
+        let mut out = Vec::new();
+        let mut d = first;
+        while d <= last {
+            let (y, m) = (d.year(), d.month());
+            let year_end = NaiveDate::from_ymd_opt(y, 12, 31);
+            let month_end =
+                NaiveDate::from_ymd_opt(if m == 12 { y + 1 } else { y }, if m == 12 { 1 } else { m + 1 }, 1)
+                    .and_then(|n| n.pred_opt());
+            let (bucket, end) = match (year_end, month_end) {
+                (Some(e), _) if d.ordinal() == 1 && e <= last => (Bucket::Year(y), e),
+                (_, Some(e)) if d.day() == 1 && e <= last => (Bucket::Month(y, m), e),
+                _ => (Bucket::Day(d), d),
+            };
+            out.push(bucket);
+            match end.succ_opt() {
+                Some(next) => d = next,
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn ids_round_trip_and_stay_apart_from_the_other_counts() {
+        for b in [Bucket::Day(day("2027-03-26")), Bucket::Month(2027, 3), Bucket::Year(2027)] {
+            assert_eq!(Bucket::parse(&b.item_id(7)), Some((b, 7)));
+        }
+        assert_eq!(Bucket::Day(day("2027-03-26")).item_id(3), "count#x=d#2027-03-26#03");
+        assert_eq!(Bucket::Month(2027, 3).item_id(0), "count#x=m#2027-03#00");
+        assert_eq!(Bucket::parse("count#m=*#t=*#s=active#00"), None);
+        assert_eq!(Bucket::parse("count#x=m#2027-13#00"), None);
+    }
+
+    #[test]
+    fn a_window_is_covered_exactly_by_few_buckets() {
+        let cases = [
+            ("2026-03-27", "2026-03-26", 0),
+            ("2026-03-27", "2026-03-27", 1),
+            // 5 days, 9 months, 9 years, 2 months, 24 days.
+            ("2026-03-27", "2036-03-24", 5 + 9 + 9 + 2 + 24),
+            ("2027-01-01", "2027-12-31", 1),
+        ];
+        for (first, last, n) in cases {
+            let got = Bucket::covering(day(first), day(last));
+            assert_eq!(got.len(), n, "{first}..={last}: {got:?}");
+            // Every day in the range is in exactly one bucket.
+            let mut d = day(first);
+            while d <= day(last) {
+                let holding = got.iter().filter(|b| Bucket::of(d.and_hms_opt(12, 0, 0).unwrap().and_utc()).contains(b));
+                assert_eq!(holding.count(), 1, "{d}");
+                d = d.succ_opt().unwrap();
+            }
+        }
+    }
+}

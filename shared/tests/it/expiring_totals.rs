@@ -1,0 +1,206 @@
+//! `/expiring`'s total (issue 18, point 3): exact, from the expiry counts (whole days,
+//! months and years) and COUNTs over only the window's two partial edge days, so it costs
+//! the same for `days=3650` as for `days=30`, whatever the table holds.
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use shared::domain::{Certification, CertificationPatch, NewCertification, Status};
+use shared::store::{PageRequest, Store};
+use shared::testing::{at, Counts, StoreExt, TestDb};
+
+const NOW: &str = "2026-03-26T10:00:00Z";
+
+fn new_at(i: usize, expires: DateTime<Utc>) -> Certification {
+    let n = NewCertification {
+        mentor_id: format!("mentor-{}", i % 50),
+        mentor_name: None,
+        cert_type: ["level_1", "level_2"][i % 2].into(),
+        issued_at: at("2020-01-01T00:00:00Z"),
+        expires_at: expires,
+    };
+    Certification::new(format!("cert-x{i:05}"), n, at(NOW))
+}
+
+async fn create_all(store: &Store, certs: &[Certification]) {
+    let results: Vec<_> = futures::stream::iter(certs).map(|c| store.create(c)).buffer_unordered(16).collect().await;
+    assert!(results.iter().all(Result::is_ok));
+}
+
+/// Stored `active` with `now < expires_at <= now + days`, from the records themselves.
+async fn brute_force(store: &Store, ids: &[String], now: DateTime<Utc>, days: i64) -> u64 {
+    let mut n = 0;
+    for id in ids {
+        if let Some(c) = store.get(id).await.unwrap() {
+            n += u64::from(
+                c.status == Status::Active && c.expires_at > now && c.expires_at <= now + TimeDelta::days(days),
+            );
+        }
+    }
+    n
+}
+
+/// The window's total and what reading one page of it sent.
+async fn expiring(db: &TestDb, now: DateTime<Utc>, days: u32) -> (u64, Counts) {
+    let page = PageRequest { page: 1, limit: 20, after: None };
+    let store = db.store();
+    let (r, n) = db.counter.measure(store.expiring(now, days, &page)).await;
+    (r.unwrap().total, n)
+}
+
+/// The bound on one `/expiring` page with its total, whatever `days` (up to 3650) and the
+/// table: the page's Queries (one per index shard, refilled at most once: 8), the COUNTs of
+/// the two edge days (one per shard each: 8) and the BatchGetItems of at most 92 buckets × 16
+/// shards (1,472 keys: 15). Items read: the page's (at most 2 × 20 per shard), the two edge
+/// days' expiries, and the bucket items that exist (at most 1,472).
+const MAX_REQUESTS: usize = 8 + 8 + 15;
+
+/// Writes `certs` around the store (BatchWriteItem, 25 a request), then `recount` builds
+/// their counts and expiry counts: a fast seed (the write path is `the_total_stays_exact_…`'s).
+async fn seed(db: &TestDb, certs: &[Certification]) {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in certs.chunks(25) {
+        let writes: Vec<_> = chunk
+            .iter()
+            .map(|c| {
+                let put = PutRequest::builder().set_item(Some(shared::store::stored_item(c).unwrap())).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        let out = db.client.batch_write_item().request_items(&db.table, writes).send().await.unwrap();
+        assert!(out.unprocessed_items.is_none_or(|u| u.is_empty()));
+    }
+    db.store().recount().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_total_costs_the_same_for_30_and_3650_days_and_does_not_grow_with_the_data() {
+    let db = TestDb::start().await;
+    let now = at(NOW);
+    // 5,000 records spread evenly over ten years, then 5,000 more between them.
+    let spread = |i: usize, offset: i64| now + TimeDelta::seconds(1 + offset + (i as i64) * 3650 * 86_400 / 5000);
+    let mut all: Vec<_> = (0..5000).map(|i| new_at(i, spread(i, 0))).collect();
+    seed(&db, &all).await;
+    let mut seen = Vec::new();
+    for round in [5000, 10_000] {
+        if round == 10_000 {
+            let second: Vec<_> = (0..5000).map(|i| new_at(5000 + i, spread(i, 3 * 3600))).collect();
+            seed(&db, &second).await;
+            all.extend(second);
+        }
+        for days in [30u32, 3650] {
+            let (got, n) = expiring(&db, now, days).await;
+            let end = now + TimeDelta::days(i64::from(days));
+            let want = all.iter().filter(|c| c.expires_at > now && c.expires_at <= end).count() as u64;
+            assert_eq!(got, want, "days={days}");
+            assert!(n.total() <= MAX_REQUESTS, "days={days}: {n:?}");
+            seen.push((days, round, got, n.total(), n.items_read(), n.query_scanned, n.batch_got));
+        }
+    }
+    eprintln!("(days, records, total, requests, items read, query scanned, bucket items) {seen:#?}");
+    for (days, records, _, requests, items, scanned, _) in &seen {
+        // The page (≤ 2 × 20 per shard: 160), the edge days (≤ 2 × the densest day: 3 here)
+        // and the bucket items (≤ 1,472).
+        assert!(*items <= 160 + 2 * 3 + 1472, "days={days} records={records}: {items}");
+        assert!(*scanned <= 160 + 2 * 3, "days={days} records={records}: {scanned}");
+        assert!(*requests <= MAX_REQUESTS);
+    }
+    // Doubling the data adds no request, for either window.
+    assert_eq!(seen[0].3, seen[2].3);
+    assert_eq!(seen[1].3, seen[3].3);
+}
+
+#[tokio::test]
+async fn the_total_stays_exact_through_renewals_flips_status_changes_and_deletes() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let now = at(NOW);
+    // 120 records over three years, 10 of them due within two days.
+    let certs: Vec<_> = (0..120)
+        .map(|i| {
+            let expires =
+                if i < 10 { now + TimeDelta::hours(1 + i as i64 * 4) } else { now + TimeDelta::hours(i as i64 * 220) };
+            new_at(i, expires)
+        })
+        .collect();
+    create_all(&store, &certs).await;
+    let ids: Vec<String> = certs.iter().map(|c| c.id.clone()).collect();
+    let check = |now: DateTime<Utc>, label: &'static str| {
+        let (db, store, ids) = (&db, &store, &ids);
+        async move {
+            for days in [1u32, 2, 30, 365, 1000, 3650] {
+                let want = brute_force(store, ids, now, i64::from(days)).await;
+                // A page of one: the total comes from the counts, not from a page that read it all.
+                let one = PageRequest { page: 1, limit: 1, after: None };
+                assert_eq!(db.store().expiring(now, days, &one).await.unwrap().total, want, "{label}: days={days}");
+            }
+        }
+    };
+    check(now, "created").await;
+    let renew = |to: DateTime<Utc>| CertificationPatch { expires_at: Some(to), ..Default::default() };
+    for (k, id) in ids.iter().enumerate().skip(10).step_by(7) {
+        // Later (a renewal) or earlier (a plain update), across days, months and years.
+        let to = if k % 2 == 0 { now + TimeDelta::days(400 + k as i64) } else { now + TimeDelta::days(3 + k as i64) };
+        store.update(id, &renew(to), now).await.unwrap();
+    }
+    check(now, "renewed").await;
+    for id in ids.iter().skip(11).step_by(9) {
+        let suspend = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
+        store.update(id, &suspend, now).await.unwrap();
+    }
+    check(now, "suspended").await;
+    for id in ids.iter().skip(11).step_by(18) {
+        // Reactivated, one of them with a new expires_at in the same request.
+        let back = CertificationPatch { status: Some(Status::Active), ..Default::default() };
+        store.update(id, &back, now).await.unwrap();
+    }
+    let both = CertificationPatch {
+        status: Some(Status::Active),
+        expires_at: Some(now + TimeDelta::days(77)),
+        ..Default::default()
+    };
+    store.update(&ids[20], &both, now).await.unwrap();
+    check(now, "reactivated").await;
+    // Cut to a passed expires_at: stored expired at once, out of every window.
+    store.update(&ids[12], &renew(now - TimeDelta::days(1)), now).await.unwrap();
+    for id in ids.iter().skip(13).step_by(13) {
+        store.delete(id).await.unwrap();
+    }
+    check(now, "deleted").await;
+    // Two days later the scan flips the ten due records (and the ones cut short).
+    let later = now + TimeDelta::days(2);
+    let mut flipped = 0;
+    for id in &ids {
+        if let Some(c) = store.get(id).await.unwrap() {
+            if c.status == Status::Active && c.expires_at <= later {
+                flipped += u32::from(store.mark_expired(&c, later).await.unwrap());
+            }
+        }
+    }
+    assert_eq!(flipped, 10);
+    check(later, "flipped").await;
+    // recount finds every expiry count exact.
+    let report = store.recount().await.unwrap();
+    assert!(report.expiry_corrected.is_empty() && report.corrected.is_empty(), "{report:?}");
+}
+
+#[tokio::test]
+async fn recount_rebuilds_the_expiry_counts() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let now = at(NOW);
+    let certs: Vec<_> = (0..3).map(|i| new_at(i, now + TimeDelta::days(100 + 40 * i as i64))).collect();
+    create_all(&store, &certs).await;
+    // One written around the store: counted nowhere until recount.
+    let stray = new_at(9, now + TimeDelta::days(500));
+    let item = shared::store::stored_item(&stray).unwrap();
+    db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
+    // A page of one, so the total comes from the counts (a page reading the whole window
+    // counts what it read).
+    let one = PageRequest { page: 1, limit: 1, after: None };
+    assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 3);
+    let report = store.recount().await.unwrap();
+    // Its day, month and year.
+    assert_eq!(report.expiry_corrected.len(), 3, "{report:?}");
+    assert!(report.expiry_corrected.iter().all(|d| d.actual == d.stored + 1));
+    assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 4);
+    assert!(store.recount().await.unwrap().expiry_corrected.is_empty(), "a second run finds nothing");
+}
