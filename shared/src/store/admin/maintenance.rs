@@ -6,6 +6,7 @@
 //! same commands take `--endpoint https://dynamodb.<region>.amazonaws.com --table <name>`.
 use std::collections::BTreeMap;
 
+use futures::{StreamExt, TryStreamExt};
 use tracing::instrument;
 
 use crate::domain::{Certification, Status};
@@ -154,17 +155,16 @@ impl Store {
         keys.sort();
         keys.dedup();
         let mut report = RecountReport { certifications, keys: keys.len() as u64, ..Default::default() };
+        // Every correction is an independent ADD of the difference, so their order does not
+        // matter: sent 16 at a time (ten years of expiry buckets are thousands of them).
+        let mut writes: Vec<(String, i64)> = Vec::new();
         for key in keys {
             let (have, want) = (stored.get(key).copied().unwrap_or(0), actual.get(key).copied().unwrap_or(0));
-            if have == want {
-                continue;
+            if have != want {
+                tracing::warn!(key = %key.item_id(0), stored = have, actual = want, "recount corrected a drifted count");
+                writes.push((key.item_id(0), want - have));
+                report.corrected.push(Drift { key: key.clone(), stored: have, actual: want });
             }
-            let mut e = Expr::new();
-            e.add(attr::COUNT, n(want - have));
-            let update = self.client.update_item().table_name(&self.table).key(attr::ID, s(key.item_id(0)));
-            update.with_expr(&e)?.send().await.map_err(classify)?;
-            tracing::warn!(key = %key.item_id(0), stored = have, actual = want, "recount corrected a drifted count");
-            report.corrected.push(Drift { key: key.clone(), stored: have, actual: want });
         }
         let mut buckets: Vec<&Bucket> = actual_expiry.keys().chain(stored_expiry.keys()).collect();
         buckets.sort();
@@ -173,16 +173,19 @@ impl Store {
         for bucket in buckets {
             let have = stored_expiry.get(bucket).copied().unwrap_or(0);
             let want = actual_expiry.get(bucket).copied().unwrap_or(0);
-            if have == want {
-                continue;
+            if have != want {
+                tracing::warn!(bucket = %bucket.item_id(0), stored = have, actual = want, "recount corrected an expiry count");
+                writes.push((bucket.item_id(0), want - have));
+                report.expiry_corrected.push(ExpiryDrift { bucket: *bucket, stored: have, actual: want });
             }
-            let mut e = Expr::new();
-            e.add(attr::COUNT, n(want - have));
-            let update = self.client.update_item().table_name(&self.table).key(attr::ID, s(bucket.item_id(0)));
-            update.with_expr(&e)?.send().await.map_err(classify)?;
-            tracing::warn!(bucket = %bucket.item_id(0), stored = have, actual = want, "recount corrected an expiry count");
-            report.expiry_corrected.push(ExpiryDrift { bucket: *bucket, stored: have, actual: want });
         }
+        let adds = writes.into_iter().map(|(id, by)| async move {
+            let mut e = Expr::new();
+            e.add(attr::COUNT, n(by));
+            let update = self.client.update_item().table_name(&self.table).key(attr::ID, s(id));
+            update.with_expr(&e)?.send().await.map_err(classify).map(|_| ())
+        });
+        futures::stream::iter(adds).buffer_unordered(16).try_collect::<Vec<()>>().await?;
         Ok(report)
     }
 }
