@@ -1,9 +1,10 @@
 //! `PUT /api/v1/certifications/{id}`: a plain update or a renewal (a later `expires_at`),
-//! decided atomically by the write's condition against the stored record. A PUT that moves
-//! neither status nor `cert_type` is one conditional UpdateItem. One that does (a renewal of
-//! a stored `expired` record included) learns the stored status and type first (a GetItem,
-//! or the record a failed condition returns), then writes the update and its count moves as
-//! one TransactWriteItems conditional on them, and reads the result back. A failed condition
+//! decided atomically by the write's condition against the stored record. A PUT that changes
+//! neither status, `cert_type` nor `expires_at` (a name, `issued_at`) is one conditional
+//! UpdateItem. One that does (every renewal: the expiry counts move with `expires_at`) learns
+//! the stored record first (a GetItem, or the record a failed condition returns), then writes
+//! the update and its count moves as one TransactWriteItems conditional on what it read, and
+//! reads the result back. A failed condition
 //! is retried from the stored record a bounded number of times (then 503). Revoked is final
 //! (409); so is setting `active` once `expires_at` has passed (renew instead). `If-Match` is
 //! part of every attempt's condition (412 on a stale tag); the answer carries the new `ETag`.
