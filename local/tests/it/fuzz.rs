@@ -15,6 +15,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use shared::http::cursor::encode;
 use shared::http::routes::{Route, ROUTES};
+use shared::testing::requests::percent_encode;
 use shared::testing::{certification, ApiRequest, TestDb};
 
 const NOW: &str = "2026-03-26T10:00:00Z";
@@ -273,16 +274,6 @@ fn scope(route: &Route, query: &[(String, String)]) -> Option<String> {
     }
 }
 
-/// Percent-encodes everything but unreserved characters, as a client would send a value.
-fn encoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn request(input: &Input) -> lambda_http::Request {
     let route = &ROUTES[input.route];
     let mut r = ApiRequest::new(route.method, route.path);
@@ -294,7 +285,8 @@ fn request(input: &Input) -> lambda_http::Request {
         pairs.retain(|(k, _)| k != "cursor");
         pairs.push(("cursor".to_owned(), encode(&scope, *page, key)));
     }
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", encoded(k), encoded(v))).collect();
+    let query: Vec<String> =
+        pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
     r = r.query(&query.join("&"));
     for (name, value) in &input.headers {
         r = r.header(name, value);

@@ -113,8 +113,9 @@ impl ApiRequest {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, as `rawPath` carries it.
-fn percent_encode(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986 unreserved characters, as `rawPath` carries it and
+/// as a client sends a query value.
+pub fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
