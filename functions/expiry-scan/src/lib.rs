@@ -1,7 +1,8 @@
-//! The scheduled expiry scan. An EventBridge schedule invokes it (daily by default); each run
+//! The scheduled expiry scan. Two EventBridge schedules invoke it: every minute for the
+//! expiry pass alone, daily for both passes (by default; [`Passes`]). A run
 //!
 //! 1. flips every stored-`active` certification whose `expires_at <= now` to `expired`;
-//! 2. for each threshold in `EXPIRY_REMINDER_DAYS` records `reminded_days` once per
+//! 2. (daily) for each threshold in `EXPIRY_REMINDER_DAYS` records `reminded_days` once per
 //!    certification and expiry cycle, only the tightest threshold it is inside;
 //!
 //! and returns a [`Summary`]. It only writes: the table's stream announces each flip
@@ -26,7 +27,7 @@ use serde_json::Value;
 use shared::{Store, SystemClock};
 
 pub use config::{ConfigError, ScanConfig};
-pub use scanner::{Deadline, NoDeadline, ScanError, ScanOptions, Scanner, WallDeadline, DEADLINE_MARGIN};
+pub use scanner::{Deadline, NoDeadline, Passes, ScanError, ScanOptions, Scanner, WallDeadline, DEADLINE_MARGIN};
 pub use summary::Summary;
 
 /// Production wiring, once per cold start: environment, the DynamoDB client (from the one
@@ -54,15 +55,19 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
 }
 
 impl Scanner {
-    /// One invocation. The payload is only logged: the scheduled event carries nothing the
-    /// scan needs, and any payload (a manual `aws lambda invoke` with `{}`) starts a run.
+    /// One invocation. The payload's `passes` chooses the passes ([`Passes::from_payload`]);
+    /// anything else in it is only logged, and any payload without `passes` (the daily
+    /// scheduled event, a manual `aws lambda invoke` with `{}`) runs both.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Summary, ScanError> {
         let (payload, ctx) = event.into_parts();
+        let passes = Passes::from_payload(&payload)?;
         tracing::info!(
             event_id = payload.get("id").and_then(serde_json::Value::as_str).unwrap_or_default(),
             scheduled_time = payload.get("time").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            expire = passes.expire,
+            remind = passes.remind,
             "expiry scan started"
         );
-        self.run(&WallDeadline::before(ctx.deadline(), DEADLINE_MARGIN)).await
+        self.run_passes(passes, &WallDeadline::before(ctx.deadline(), DEADLINE_MARGIN)).await
     }
 }

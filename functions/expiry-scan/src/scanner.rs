@@ -52,6 +52,10 @@ pub enum ScanError {
     /// write failing otherwise only counts in [`Summary::failed`].)
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The payload's `passes` is not a list of `"expire"` / `"remind"`: a schedule's `Input`
+    /// was edited by hand. Nothing runs; the failed invocation lands in the dead-letter queue.
+    #[error("payload: {0}")]
+    Payload(String),
 }
 
 impl From<ScanError> for lambda_runtime::Diagnostic {
@@ -112,6 +116,45 @@ impl ScanOptions {
     }
 }
 
+/// The passes a run makes. Two schedules invoke the scan (`template.yaml`): the frequent one
+/// (every minute) sends `{"passes": ["expire"]}`, so the not-yet-flipped set stays about a
+/// minute of expiries
+/// (each run reads only what is due); the daily one sends the scheduled event itself, and any
+/// payload without `passes` makes both. Reminders count whole days, so once a day is enough
+/// for them, and their pass reads the widest threshold's slice of the index (README, "Expiry
+/// scan", for the cost of each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passes {
+    /// Flip what expired.
+    pub expire: bool,
+    /// Record the reminder thresholds reached.
+    pub remind: bool,
+}
+
+impl Passes {
+    /// Both passes: a payload without `passes`.
+    pub const ALL: Passes = Passes { expire: true, remind: true };
+
+    /// The passes `payload` asks for: its `passes`, a non-empty list of `"expire"` and
+    /// `"remind"`, or both when it has none.
+    pub fn from_payload(payload: &serde_json::Value) -> Result<Passes, ScanError> {
+        let Some(listed) = payload.get("passes") else { return Ok(Passes::ALL) };
+        let bad = || {
+            ScanError::Payload(format!("passes must be a non-empty list of \"expire\" and \"remind\", got {listed}"))
+        };
+        let names = listed.as_array().filter(|l| !l.is_empty()).ok_or_else(bad)?;
+        let mut out = Passes { expire: false, remind: false };
+        for name in names {
+            match name.as_str() {
+                Some("expire") => out.expire = true,
+                Some("remind") => out.remind = true,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Which pass an item belongs to.
 #[derive(Debug, Clone, Copy)]
 enum Pass {
@@ -130,13 +173,23 @@ impl Scanner {
         Self { store, clock, options }
     }
 
-    /// One run at the clock's `now`: the expiry pass, then the reminder bands, tightest
-    /// first. Logs its summary whether it ends normally or on a store error.
+    /// One run of both passes (see [`Scanner::run_passes`]).
     pub async fn run(&self, deadline: &dyn Deadline) -> Result<Summary, ScanError> {
+        self.run_passes(Passes::ALL, deadline).await
+    }
+
+    /// One run at the clock's `now`: the expiry pass, then the reminder bands, tightest
+    /// first (each only if `passes` has it). Logs its summary whether it ends normally or on
+    /// a store error.
+    pub async fn run_passes(&self, passes: Passes, deadline: &dyn Deadline) -> Result<Summary, ScanError> {
         let now = self.clock.now();
         let mut summary = Summary { complete: true, ..Summary::default() };
-        let mut result = self.pass(Pass::Expire, now, deadline, &mut summary).await;
-        for band in ReminderBand::for_thresholds(now, &self.options.reminder_days) {
+        let mut result = match passes.expire {
+            true => self.pass(Pass::Expire, now, deadline, &mut summary).await,
+            false => Ok(()),
+        };
+        let thresholds: &[u32] = if passes.remind { &self.options.reminder_days } else { &[] };
+        for band in ReminderBand::for_thresholds(now, thresholds) {
             if result.is_err() || !summary.complete {
                 break;
             }

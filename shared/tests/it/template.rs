@@ -154,10 +154,21 @@ fn events_samples_match_their_routes() {
                     assert_eq!(r["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES", "events/{name}");
                 }
             }
-            // Not an API function: the scheduled scan receives an EventBridge event.
-            None => {
+            // Not an API function: the scheduled scan receives an EventBridge scheduled event,
+            // or a schedule's `Input` in its place.
+            None if json.get("source").is_some() => {
                 assert_eq!(json["source"], "aws.events", "events/{name}: source");
                 assert_eq!(json["detail-type"], "Scheduled Event", "events/{name}: detail-type");
+            }
+            None => {
+                let inputs: Vec<serde_json::Value> = deployed[function]["Properties"]["Events"]
+                    .as_mapping()
+                    .into_iter()
+                    .flat_map(|events| events.values())
+                    .filter_map(|e| e["Properties"]["Input"].as_str())
+                    .map(|input| serde_json::from_str(input).expect("a schedule's Input is JSON"))
+                    .collect();
+                assert!(inputs.contains(json), "events/{name} is no schedule's Input of {function}: {inputs:?}");
             }
         }
     }

@@ -374,7 +374,17 @@ async fn a_run_stops_at_the_deadline_and_the_next_one_resumes() {
 }
 
 fn scheduled_event() -> LambdaEvent<Value> {
-    let payload: Value = serde_json::from_str(include_str!("../../../../events/expiry-scan.json")).unwrap();
+    event(include_str!("../../../../events/expiry-scan.json"))
+}
+
+/// What the frequent schedule sends (its `Input` in template.yaml; the template test keeps
+/// the two equal).
+fn expire_only_event() -> LambdaEvent<Value> {
+    event(include_str!("../../../../events/expiry-scan.expire.json"))
+}
+
+fn event(json: &str) -> LambdaEvent<Value> {
+    let payload: Value = serde_json::from_str(json).unwrap();
     let mut ctx = Context::default();
     ctx.request_id = "scheduled-test".into();
     let in_15_min = SystemTime::now() + Duration::from_secs(900);
@@ -401,6 +411,38 @@ async fn the_same_scheduled_event_delivered_twice_gives_no_duplicates() {
     let second = scanner.handle(scheduled_event()).await.unwrap();
     assert_eq!(second, summary(0, 0, 20, 0, true));
     assert!(env.new_briefs().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_frequent_schedule_flips_and_leaves_the_reminders_to_the_daily_run() {
+    let mut env = Env::start().await;
+    env.seed("cert-due", "2026-03-01T00:00:00Z", Status::Active).await;
+    env.seed("cert-soon", "2026-04-10T00:00:00Z", Status::Active).await;
+    let scanner = env.scanner_with(NOW, options());
+
+    // The expiry pass alone: its four shards, one page each.
+    let frequent = scanner.handle(expire_only_event()).await.unwrap();
+    assert_eq!(frequent, summary(1, 0, 4, 0, true));
+    assert_eq!(env.new_briefs().await, vec![expired("cert-due")]);
+    assert_eq!(env.get("cert-due").await.status, Status::Expired);
+
+    let daily = scanner.handle(scheduled_event()).await.unwrap();
+    assert_eq!(daily, summary(0, 1, 20, 0, true));
+    assert_eq!(env.new_briefs().await, vec![expiring("cert-soon", 30)]);
+}
+
+#[tokio::test]
+async fn a_payload_naming_an_unknown_pass_runs_nothing() {
+    let mut env = Env::start().await;
+    env.seed("cert-due", "2026-03-01T00:00:00Z", Status::Active).await;
+    let scanner = env.scanner_with(NOW, options());
+    for payload in [r#"{"passes": ["expire", "remnd"]}"#, r#"{"passes": []}"#, r#"{"passes": "expire"}"#] {
+        let err = scanner.handle(event(payload)).await.unwrap_err();
+        assert!(err.to_string().contains("passes must be"), "{payload}: {err}");
+    }
+    assert_eq!(env.get("cert-due").await.status, Status::Active, "nothing ran");
+    // Without `passes` (a manual `aws lambda invoke` with `{}`): both passes.
+    assert_eq!(scanner.handle(event("{}")).await.unwrap().expired, 1);
 }
 
 #[tokio::test]
