@@ -3,3 +3,4 @@
 mod cursors;
 mod forged;
 mod handler;
+mod unflipped;

@@ -16,7 +16,9 @@ use crate::store::dynamo::handle::Store;
 use crate::store::read::merge::{IndexQuery, Merged, Order, Stream};
 use crate::store::scan::by_expiry::expiry_through;
 use crate::store::schema::item::{from_item, shard_value, sort_key};
-use crate::store::schema::table::{attr, BY_CREATED, BY_MENTOR, BY_STATUS, BY_TYPE, BY_TYPE_STATUS, LIST_SHARDS};
+use crate::store::schema::table::{
+    attr, list_shard, BY_CREATED, BY_MENTOR, BY_STATUS, BY_TYPE, BY_TYPE_STATUS, LIST_SHARDS,
+};
 use crate::store::write::counts::CountKey;
 
 /// `page` works while `(page − 1) × limit` is below this (Elasticsearch's default
@@ -108,12 +110,21 @@ impl Store {
             Some(Status::Active | Status::Expired) => Some(self.due_unflipped(now, m, t).await?),
             _ => None,
         };
+        // `status=active` reads each partition past the not-yet-flipped items it holds.
+        let dropped = |shard: Option<u32>| match (filter.status, &due) {
+            (Some(Status::Active), Some(due)) => {
+                due.iter().filter(|c| shard.is_none_or(|sh| list_shard(&c.id) == sh)).count()
+            }
+            _ => 0,
+        };
         let mut streams = Vec::new();
         match (m, filter.status) {
-            (Some(m), _) => streams.push(Stream::index(self.mentor_query(m, t, filter.status, now, page))),
+            (Some(m), _) => streams
+                .push(Stream::index(self.mentor_query(m, t, filter.status, now, page)).reading_past(dropped(None))),
             (None, None) => streams.extend(self.partitions(t, None, page, false, now)),
             (None, Some(st)) => {
-                streams.extend(self.partitions(t, Some(st), page, st == Status::Active, now));
+                let shards = self.partitions(t, Some(st), page, st == Status::Active, now);
+                streams.extend(shards.into_iter().zip(0..).map(|(q, shard)| q.reading_past(dropped(Some(shard)))));
                 if st == Status::Expired {
                     let mut items: Vec<(String, Certification)> = due
                         .iter()

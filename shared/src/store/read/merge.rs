@@ -65,15 +65,26 @@ pub(super) struct Stream {
     buf: VecDeque<(String, Certification)>,
     start: Option<Item>,
     done: bool,
+    /// Items the filter is known to drop: the first Query reads this many more.
+    dropped: usize,
 }
 
 impl Stream {
     pub(super) fn index(query: IndexQuery) -> Self {
-        Self { query: Some(query), buf: VecDeque::new(), start: None, done: false }
+        Self { query: Some(query), buf: VecDeque::new(), start: None, done: false, dropped: 0 }
     }
 
     pub(super) fn ready(items: Vec<(String, Certification)>) -> Self {
-        Self { query: None, buf: items.into(), start: None, done: true }
+        Self { query: None, buf: items.into(), start: None, done: true, dropped: 0 }
+    }
+
+    /// The query's filter drops up to `n` items this stream's partition holds (the list
+    /// knows which: the not-yet-flipped ones it read up front). Its first Query reads past
+    /// them at once, so they cost items read but no extra round trips: without this, 1,000 of
+    /// them among the newest made a `status=active` page 56 Queries instead of 8.
+    pub(super) fn reading_past(mut self, n: usize) -> Self {
+        self.dropped = n;
+        self
     }
 }
 
@@ -152,11 +163,12 @@ impl Store {
         order: Order,
         after: Option<&str>,
     ) -> Result<(), StoreError> {
-        let limit = i32::try_from(batch).unwrap_or(i32::MAX);
         let mut requests = Vec::with_capacity(dry.len());
         for &i in dry {
             // A dry stream is never a ready one (those start done), so each has a query.
             let Some(q) = streams[i].query.as_ref() else { continue };
+            let limit =
+                i32::try_from(batch.saturating_add(std::mem::take(&mut streams[i].dropped))).unwrap_or(i32::MAX);
             let request = self.query(q)?.limit(limit).set_exclusive_start_key(streams[i].start.clone());
             requests.push(async move { (i, request.send().await) });
         }
