@@ -4,6 +4,10 @@
 //! (Query `ScannedCount` plus the count items one BatchGetItem returns) and the
 //! median latency of 5 runs.
 //!
+//! Adversarial (issue 18): mentor `bulk` holds [`BULK`] stored-`active` `level_1` records at every
+//! size, and the `mentor_id=bulk&…` variants ask for what none of them is: a page's cost must not
+//! depend on what the filters drop.
+//!
 //! `cargo run --release -p list-certifications --example list_bench -- 10000 100000`
 use std::time::Instant;
 
@@ -14,6 +18,16 @@ use shared::testing::{at, certification, ApiRequest, TestDb};
 
 const NOW: &str = "2026-03-26T10:00:00Z";
 const TYPES: [&str; 4] = ["level_1", "level_2", "level_3", "level_4"];
+/// Records of mentor `bulk`, all `active` and `level_1`: the issue's adversarial mentor.
+const BULK: usize = 400;
+
+fn bulk(i: usize) -> Certification {
+    let mut c = certification(&format!("cert-bulk-{i:04}"), "2027-01-01T00:00:00Z");
+    c.mentor_id = "bulk".into();
+    c.cert_type = "level_1".into();
+    c.created_at = at("2025-01-01T00:00:00Z") + chrono::TimeDelta::seconds(i as i64 * 7);
+    c
+}
 
 fn cert(i: usize) -> Certification {
     let mut c = certification(&format!("cert-{i:07}"), "2027-01-01T00:00:00Z");
@@ -28,10 +42,12 @@ fn cert(i: usize) -> Certification {
 }
 
 async fn seed(db: &TestDb, n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    for start in (0..n).step_by(25) {
-        let writes = (start..(start + 25).min(n))
-            .map(|i| {
-                let item = shared::store::stored_item(&cert(i))?;
+    let all: Vec<Certification> = (0..n).map(cert).chain((0..BULK).map(bulk)).collect();
+    for chunk in all.chunks(25) {
+        let writes = chunk
+            .iter()
+            .map(|c| {
+                let item = shared::store::stored_item(c)?;
                 Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
             })
             .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
@@ -68,6 +84,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "cert_type=level_2&status=active".into(),
             ),
             ("list ?mentor_id=mentor-7".into(), "/api/v1/certifications", "mentor_id=mentor-7".into()),
+            (
+                "list ?mentor_id=bulk&status=suspended&limit=1".into(),
+                "/api/v1/certifications",
+                "mentor_id=bulk&status=suspended&limit=1".into(),
+            ),
+            (
+                "list ?mentor_id=bulk&cert_type=x&limit=1".into(),
+                "/api/v1/certifications",
+                "mentor_id=bulk&cert_type=x&limit=1".into(),
+            ),
+            (
+                "list ?mentor_id=bulk&cert_type=x&status=revoked&limit=1".into(),
+                "/api/v1/certifications",
+                "mentor_id=bulk&cert_type=x&status=revoked&limit=1".into(),
+            ),
+            (
+                "list ?mentor_id=bulk&status=expired&limit=1".into(),
+                "/api/v1/certifications",
+                "mentor_id=bulk&status=expired&limit=1".into(),
+            ),
             (format!("list cursor at position {}", n / 2), "/api/v1/certifications", format!("limit=20&cursor={deep}")),
             ("expiring ?days=30".into(), "/api/v1/certifications/expiring", "days=30".into()),
         ];

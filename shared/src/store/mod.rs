@@ -7,6 +7,7 @@
 //! | file                   | what lives there                                                                       |
 //! |------------------------|----------------------------------------------------------------------------------------|
 //! | `schema/table.rs`      | the one table definition: keys, indexes, attribute names (`attr`)                      |
+//! | `schema/table_tests.rs`| its unit tests: key attributes, attribute names, shards, partition encodings           |
 //! | `schema/item.rs`       | a certification as an item: index attributes, sort and shard keys, decoding            |
 //! | `dynamo/handle.rs`     | [`Store`]: the client, the table name and the retry backoff                            |
 //! | `dynamo/attrs.rs`      | attribute values (`s`, `n`, `ts`, `status`) and the one reader (`get_s`, `get_n`, ...) |
