@@ -276,12 +276,16 @@ async fn mentor_lists_stay_exact_as_records_change_status_and_type() {
 }
 
 #[tokio::test]
-async fn migrate_gives_items_of_the_previous_version_their_mentor_partitions() {
+async fn a_table_of_the_previous_version_gets_the_indexes_and_migrate_fills_them() {
     use aws_sdk_dynamodb::types::AttributeValue as V;
+    use shared::store::table::{create_table_with, INDEXES};
     let db = TestDb::start().await;
     let store = db.store();
     let now = at(NOW);
-    // The previous version's items: every index attribute but the three mentor ones.
+    // The previous version's table: the first six indexes, without the three `mentor-…` ones.
+    db.client.delete_table().table_name(&db.table).send().await.unwrap();
+    create_table_with(&db.client, &db.table, &INDEXES[..6]).await.unwrap();
+    // And its items: every index attribute but the three mentor ones.
     let certs = bulk(4);
     seed(&db, &certs).await;
     for c in &certs {
@@ -291,6 +295,16 @@ async fn migrate_gives_items_of_the_previous_version_their_mentor_partitions() {
         update.send().await.unwrap();
     }
     let suspended = filter("bulk", None, Some(Status::Suspended));
+    assert!(store.list(&suspended, now, &first(10)).await.is_err(), "no such index yet");
+
+    // The local server's start-up on such a database file: one index per UpdateTable.
+    let (added, sent) = db.counter.measure(shared::store::upgrade::add_missing_indexes(&db.client, &db.table)).await;
+    let added = added.unwrap();
+    assert_eq!(added, ["mentor-type-by-created", "mentor-status-by-created", "mentor-type-status-by-created"]);
+    assert_eq!(sent.of("UpdateTable"), 3, "{sent:?}");
+    let (again, sent) = db.counter.measure(shared::store::upgrade::add_missing_indexes(&db.client, &db.table)).await;
+    assert!(again.unwrap().is_empty());
+    assert_eq!((sent.total(), sent.of("DescribeTable")), (1, 1), "an up-to-date table: one DescribeTable");
     assert!(store.list(&suspended, now, &first(10)).await.unwrap().items.is_empty(), "not in the index yet");
 
     let report = store.migrate().await.unwrap();

@@ -178,8 +178,13 @@ pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
 
 /// Every attribute that is part of a key, once, sorted by name (all `S`).
 pub fn key_attributes() -> Vec<&'static str> {
+    key_attributes_of(&INDEXES)
+}
+
+/// The table key's and `indexes`' key attributes, once, sorted by name.
+pub fn key_attributes_of(indexes: &[IndexSpec]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = std::iter::once(TABLE_KEY)
-        .chain(INDEXES.iter().map(|i| i.key))
+        .chain(indexes.iter().map(|i| i.key))
         .flat_map(|k| std::iter::once(k.partition).chain(k.sort))
         .collect();
     names.sort_unstable();
@@ -187,7 +192,7 @@ pub fn key_attributes() -> Vec<&'static str> {
     names
 }
 
-fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::error::BuildError> {
+pub(crate) fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::error::BuildError> {
     let mut out = vec![KeySchemaElement::builder().attribute_name(k.partition).key_type(KeyType::Hash).build()?];
     if let Some(sort) = k.sort {
         out.push(KeySchemaElement::builder().attribute_name(sort).key_type(KeyType::Range).build()?);
@@ -195,8 +200,23 @@ fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::err
     Ok(out)
 }
 
+/// A string attribute's definition (every key attribute is one).
+pub(crate) fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb::error::BuildError> {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+}
+
 /// Creates the table from the definition above.
 pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    create_table_with(client, table_name, &INDEXES).await
+}
+
+/// Creates the table with only `indexes`: a table an older version made, for the tests of
+/// [`crate::store::upgrade::add_missing_indexes`].
+pub async fn create_table_with(
+    client: &Client,
+    table_name: &str,
+    indexes: &[IndexSpec],
+) -> Result<(), aws_sdk_dynamodb::Error> {
     let mut req = client
         .create_table()
         .table_name(table_name)
@@ -209,12 +229,10 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_s
                 .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()?,
         );
-    for name in key_attributes() {
-        req = req.attribute_definitions(
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()?,
-        );
+    for name in key_attributes_of(indexes) {
+        req = req.attribute_definitions(string_attribute(name)?);
     }
-    for index in INDEXES {
+    for index in indexes {
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
