@@ -142,6 +142,11 @@ async fn run_route(
     match scan.run().await {
         Ok(summary) => to_axum(shared::http::json(axum::http::StatusCode::OK, &summary)),
         Err(expiry_scan::ScanError::Store(e)) => problem(ApiError::from(e)),
+        // `run` makes both passes and reads no payload, so this cannot come back from it.
+        Err(e @ expiry_scan::ScanError::Payload(_)) => {
+            tracing::error!(error = %e, "local expiry scan");
+            problem(ApiError::Internal)
+        }
     }
 }
 

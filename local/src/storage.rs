@@ -2,7 +2,9 @@
 //! in memory) served on a loopback port inside this process, or an external DynamoDB API.
 //! Either way the handlers talk to it through the real SDK client and `shared::Store`.
 //!
-//! Only the embedded engine gets its table created when missing. On an external endpoint
+//! Only the embedded engine gets its table created when missing, and only a database file
+//! gets the indexes an older version's table lacks (`shared::store::upgrade`; `migrate`
+//! then fills them). On an external endpoint
 //! (AWS, DynamoDB Local, moto) a missing table is an error naming it, unless `--create-table`
 //! asks for it, so a misspelt `--table` never creates a table in someone's account. The
 //! external client signs with the AWS SDK's default chains ([`crate::remote`]).
@@ -144,6 +146,18 @@ impl Storage {
                 .await
                 .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?,
         };
+        // A database file an older version wrote: the indexes added since (one at a time, as
+        // DynamoDB does; `migrate` then fills them). A deployed table gets them from
+        // CloudFormation instead (docs/data-model.md, "Upgrading a deployed table").
+        if matches!(backend, Backend::File(_)) && !created_table {
+            let added = shared::store::upgrade::add_missing_indexes(&client, &args.table)
+                .await
+                .map_err(|e| StorageError::Table(args.table.clone(), DisplayErrorContext(&e).to_string()))?;
+            if !added.is_empty() {
+                let hint = "added the indexes this version needs; run `local-api migrate` once to fill them";
+                tracing::warn!(table = %args.table, indexes = ?added, "{hint}");
+            }
+        }
         let app = App::new(Store::new(client, args.table.clone()), Arc::new(SystemClock), config);
         Ok(Self { app, backend, created_table, endpoint, credentials, engine })
     }

@@ -4,6 +4,10 @@
 //! (Query `ScannedCount` plus the count items one BatchGetItem returns) and the
 //! median latency of 5 runs.
 //!
+//! Then the issue 18 adversarial tables on top ([`adversarial`]): a mentor with 400 records the
+//! filters match none of, 600 creates already past expiry, 1,000 records a stalled scan left
+//! stored `active`, and `/expiring` over ten years.
+//!
 //! `cargo run --release -p list-certifications --example list_bench -- 10000 100000`
 use std::time::Instant;
 
@@ -97,6 +101,96 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 requests.join(", ")
             );
         }
+        adversarial(&db, &app).await?;
+    }
+    Ok(())
+}
+
+/// One variant: requests, items read, median of 5, printed as a row.
+async fn measure(db: &TestDb, app: &shared::App, name: &str, route: &str, query: &str) {
+    let mut times = Vec::new();
+    let mut counts = None;
+    for _ in 0..5 {
+        let req = ApiRequest::new("GET", route).query(query).build();
+        let t = Instant::now();
+        let (r, c) = if route.ends_with("expiring") {
+            db.counter.measure(list_expiring_certifications::handle(app, req)).await
+        } else {
+            db.counter.measure(list_certifications::handle(app, req)).await
+        };
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status(), 200, "{name}");
+        counts = Some(c);
+    }
+    times.sort_by(f64::total_cmp);
+    let c = counts.unwrap_or_default();
+    let requests: Vec<String> = c.requests.iter().map(|(op, k)| format!("{k} {op}")).collect();
+    println!("{name:<52} {:>8} {:>10} {:>12.1}   ({})", c.total(), c.items_read(), times[2], requests.join(", "));
+}
+
+/// Writes `certs` as they are, 25 a BatchWriteItem (no counts: `recount` after).
+async fn put_all(db: &TestDb, certs: &[Certification]) -> Result<(), Box<dyn std::error::Error>> {
+    for chunk in certs.chunks(25) {
+        let writes = chunk
+            .iter()
+            .map(|c| {
+                let item = shared::store::stored_item(c)?;
+                Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
+            })
+            .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+        db.client.batch_write_item().request_items(&db.table, writes).send().await?;
+    }
+    Ok(())
+}
+
+/// The issue's adversarial tables, added on top of the seeded one: a mentor with 400 records
+/// that filters match none of; 600 creates whose `expires_at` has passed (through the store,
+/// as the API creates); 1,000 records past expiry that a stalled scan left stored `active`
+/// (the newest, so `status=active` meets them first); and `/expiring` over ten years.
+async fn adversarial(db: &TestDb, app: &shared::App) -> Result<(), Box<dyn std::error::Error>> {
+    let newest = at(NOW) - chrono::TimeDelta::days(20);
+    let bulk: Vec<Certification> = (0..400)
+        .map(|i| {
+            let mut c = certification(&format!("cert-bulk-{i:04}"), "2027-06-01T00:00:00Z");
+            c.mentor_id = "bulk".into();
+            c.cert_type = "level_1".into();
+            c.created_at = newest + chrono::TimeDelta::seconds(i);
+            c
+        })
+        .collect();
+    put_all(db, &bulk).await?;
+    db.store().recount().await?;
+    println!("-- a mentor with 400 active records of one type");
+    for q in ["mentor_id=bulk&status=suspended&limit=1", "mentor_id=bulk&cert_type=x&limit=1", "mentor_id=bulk&limit=1"]
+    {
+        measure(db, app, &format!("list ?{q}"), "/api/v1/certifications", q).await;
+    }
+    for i in 0..600 {
+        let mut c = certification(&format!("cert-past-{i:04}"), "2026-03-01T00:00:00Z");
+        c.created_at = at(NOW) - chrono::TimeDelta::seconds(600 - i);
+        db.store().create(&c).await?;
+    }
+    println!("-- and 600 creates whose expires_at had passed");
+    for q in ["status=active&limit=1", "status=expired&limit=1"] {
+        measure(db, app, &format!("list ?{q}"), "/api/v1/certifications", q).await;
+    }
+    let lapsed: Vec<Certification> = (0..1_000)
+        .map(|i| {
+            let mut c = certification(&format!("cert-lapsed-{i:04}"), "2026-03-01T00:00:00Z");
+            c.created_at = newest + chrono::TimeDelta::minutes(1_000 + i);
+            c.expires_at = at(NOW) - chrono::TimeDelta::minutes(i + 1);
+            c
+        })
+        .collect();
+    put_all(db, &lapsed).await?;
+    db.store().recount().await?;
+    println!("-- and 1,000 records past expiry a stalled scan left stored active");
+    for q in ["status=active&limit=1", "status=expired&limit=1", "status=active&limit=20", "status=expired&limit=20"] {
+        measure(db, app, &format!("list ?{q}"), "/api/v1/certifications", q).await;
+    }
+    println!("-- /expiring");
+    for q in ["days=30", "days=3650"] {
+        measure(db, app, &format!("expiring ?{q}"), "/api/v1/certifications/expiring", q).await;
     }
     Ok(())
 }

@@ -183,3 +183,36 @@ async fn an_sso_profile_signs_with_the_aws_cli_s_credentials() {
     engine.stop().await;
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// A database file the previous version wrote (its table has six of the nine indexes): the next
+/// start adds the three `mentor-…` ones, one `UpdateTable` each, and `migrate` fills them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_file_of_the_previous_version_gets_the_new_indexes() {
+    use shared::store::table::{create_table_with, INDEXES};
+    let home = scratch();
+    let data = home.join("old.db");
+    let engine = Engine::start(shared::embedded::open_file(&data).unwrap()).await.unwrap();
+    let client = shared::testing::client_for(engine.url(), &Default::default()).await;
+    create_table_with(&client, "certifications", &INDEXES[..6]).await.unwrap();
+    engine.stop().await;
+
+    let (ok, out) = run(local_api(&home).args(["migrate", "--data", data.to_str().unwrap()]));
+    assert!(ok, "{out}");
+    assert!(out.contains("added the indexes this version needs"), "{out}");
+    assert!(out.contains("mentor-type-status-by-created"), "{out}");
+    // The next start finds nothing to add.
+    let (ok, out) = run(local_api(&home).args(["migrate", "--data", data.to_str().unwrap()]));
+    assert!(ok, "{out}");
+    assert!(!out.contains("added the indexes"), "{out}");
+
+    let engine = Engine::start(shared::embedded::open_file(&data).unwrap()).await.unwrap();
+    let client = shared::testing::client_for(engine.url(), &Default::default()).await;
+    let table = client.describe_table().table_name("certifications").send().await.unwrap().table.unwrap();
+    let mut names: Vec<&str> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+    names.sort_unstable();
+    let mut want: Vec<&str> = INDEXES.iter().map(|i| i.name).collect();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    engine.stop().await;
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -7,6 +7,8 @@
 //! | file                   | what lives there                                                                       |
 //! |------------------------|----------------------------------------------------------------------------------------|
 //! | `schema/table.rs`      | the one table definition: keys, indexes, attribute names (`attr`)                      |
+//! | `schema/table_tests.rs`| its unit tests: key attributes, attribute names, shards, partition encodings           |
+//! | `schema/upgrade.rs`    | the GSIs a table an older version made lacks, created one at a time                    |
 //! | `schema/item.rs`       | a certification as an item: index attributes, sort and shard keys, decoding            |
 //! | `dynamo/handle.rs`     | [`Store`]: the client, the table name and the retry backoff                            |
 //! | `dynamo/attrs.rs`      | attribute values (`s`, `n`, `ts`, `status`) and the one reader (`get_s`, `get_n`, ...) |
@@ -46,7 +48,7 @@ pub use admin::maintenance;
 pub use dynamo::{backoff, error, handle, transact};
 pub use read::list;
 pub use scan::expiry;
-pub use schema::{item, table};
+pub use schema::{item, table, upgrade};
 pub use write::{counts, expiry_counts, idempotency, records, update, version};
 
 pub use dynamo::attrs::Item;

@@ -3,6 +3,7 @@
 mod backoff;
 mod expiring_totals;
 mod layers;
+mod mentor_lists;
 mod openapi;
 mod store;
 mod template;

@@ -4,20 +4,26 @@
 //! Every list index is sorted by a key ending in the id (`<time>#<id>`), so ties need no
 //! extra reads and a position in a list is one sort key: a cursor page starts right after
 //! it with a key condition (`created_key < after`), at the cost of that page alone. A page
-//! merges the index's [`LIST_SHARDS`] shards (`read/merge.rs`).
+//! merges the index's [`LIST_SHARDS`] shards (`read/merge.rs`); with `mentor_id` it reads
+//! one partition keyed by every filter given (`mentor-…-by-created`), so no filter
+//! expression drops a non-matching item (the only one left, `expires_at > now` on the
+//! stored-`active` partitions, drops the not-yet-flipped items alone).
 use chrono::{DateTime, SubsecRound, Utc};
 use tracing::instrument;
 
 use crate::domain::{Certification, Status};
-use crate::store::dynamo::attrs::{s, status, ts, Item};
+use crate::store::dynamo::attrs::{s, ts, Item};
 use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Cond, Expr};
 use crate::store::dynamo::handle::Store;
 use crate::store::read::merge::{IndexQuery, Merged, Order, Stream};
 use crate::store::scan::by_expiry::expiry_through;
-use crate::store::schema::item::{from_item, shard_value, sort_key};
+use crate::store::schema::item::{
+    from_item, mentor_status_pk, mentor_type_pk, mentor_type_status_pk, shard_value, sort_key,
+};
 use crate::store::schema::table::{
-    attr, list_shard, BY_CREATED, BY_MENTOR, BY_STATUS, BY_TYPE, BY_TYPE_STATUS, LIST_SHARDS,
+    attr, list_shard, IndexSpec, BY_CREATED, BY_MENTOR, BY_MENTOR_STATUS, BY_MENTOR_TYPE, BY_MENTOR_TYPE_STATUS,
+    BY_STATUS, BY_TYPE, BY_TYPE_STATUS, LIST_SHARDS,
 };
 use crate::store::write::counts::CountKey;
 
@@ -118,13 +124,15 @@ impl Store {
             _ => 0,
         };
         let mut streams = Vec::new();
-        match (m, filter.status) {
-            (Some(m), _) => streams
-                .push(Stream::index(self.mentor_query(m, t, filter.status, now, page)).reading_past(dropped(None))),
-            (None, None) => streams.extend(self.partitions(t, None, page, false, now)),
-            (None, Some(st)) => {
-                let shards = self.partitions(t, Some(st), page, st == Status::Active, now);
-                streams.extend(shards.into_iter().zip(0..).map(|(q, shard)| q.reading_past(dropped(Some(shard)))));
+        match filter.status {
+            None => streams.extend(self.partitions(m, t, None, page, false, now)),
+            Some(st) => {
+                // One partition with `mentor_id` (it holds every shard's), else one per shard.
+                let parts = self.partitions(m, t, Some(st), page, st == Status::Active, now);
+                let sharded = parts.len() > 1;
+                streams.extend(
+                    parts.into_iter().zip(0..).map(|(q, shard)| q.reading_past(dropped(sharded.then_some(shard)))),
+                );
                 if st == Status::Expired {
                     let mut items: Vec<(String, Certification)> = due
                         .iter()
@@ -173,57 +181,38 @@ impl Store {
         items.into_iter().map(from_item).collect()
     }
 
-    /// One mentor's partition, with the other filters as a filter expression (a mentor has
-    /// few certifications, so what it reads past stays small).
-    fn mentor_query(
-        &self,
-        mentor_id: &str,
-        cert_type: Option<&str>,
-        st: Option<Status>,
-        now: DateTime<Utc>,
-        page: &PageRequest,
-    ) -> IndexQuery {
-        let mut q = IndexQuery::new(BY_MENTOR, s(mentor_id), Order::NewestFirst);
-        let e = &mut q.expr;
-        let of_type = cert_type.map(|ct| e.eq(attr::CERT_TYPE, s(ct)));
-        // Effective status: a stored `active` past its expiry counts as `expired`.
-        let of_status = st.map(|st| {
-            let stored = e.eq(attr::STATUS, status(st));
-            match st {
-                Status::Active => stored.and(not_expired(e, now)),
-                Status::Expired => {
-                    let lapsed = e.eq(attr::STATUS, status(Status::Active)).and(e.le(attr::EXPIRES_AT, ts(now)));
-                    stored.or(lapsed)
-                }
-                Status::Suspended | Status::Revoked => stored,
-            }
-        });
-        if let Some(f) = Cond::all(of_type.into_iter().chain(of_status)) {
-            e.filter(f);
-        }
-        after(&mut q, page);
-        q
-    }
-
-    /// The shards of the list partition for (`cert_type`, stored `status`), each keeping only
-    /// the items not expired at `now` when `only_not_expired`.
+    /// The list partitions for the filters, each keeping only the items not expired at `now`
+    /// when `only_not_expired` (`st` is the stored status). Without `mentor_id`: the
+    /// [`LIST_SHARDS`] shards of the index for (`cert_type`, `st`). With it: the one
+    /// (unsharded) partition of the mentor index keyed by every filter given, so a page reads
+    /// only matching items, whatever else the mentor holds.
     fn partitions(
         &self,
+        mentor_id: Option<&str>,
         cert_type: Option<&str>,
         st: Option<Status>,
         page: &PageRequest,
         only_not_expired: bool,
         now: DateTime<Utc>,
     ) -> Vec<Stream> {
-        let (index, value) = match (cert_type, st) {
-            (None, None) => (BY_CREATED, "all".to_string()),
-            (Some(t), None) => (BY_TYPE, t.to_string()),
-            (None, Some(st)) => (BY_STATUS, st.as_str().to_string()),
-            (Some(t), Some(st)) => (BY_TYPE_STATUS, format!("{t}#{}", st.as_str())),
+        let keys: Vec<(IndexSpec, String)> = match (mentor_id, cert_type, st) {
+            (Some(m), None, None) => vec![(BY_MENTOR, m.to_owned())],
+            (Some(m), Some(t), None) => vec![(BY_MENTOR_TYPE, mentor_type_pk(m, t))],
+            (Some(m), None, Some(st)) => vec![(BY_MENTOR_STATUS, mentor_status_pk(m, st))],
+            (Some(m), Some(t), Some(st)) => vec![(BY_MENTOR_TYPE_STATUS, mentor_type_status_pk(m, t, st))],
+            (None, _, _) => {
+                let (index, value) = match (cert_type, st) {
+                    (None, None) => (BY_CREATED, "all".to_string()),
+                    (Some(t), None) => (BY_TYPE, t.to_string()),
+                    (None, Some(st)) => (BY_STATUS, st.as_str().to_string()),
+                    (Some(t), Some(st)) => (BY_TYPE_STATUS, format!("{t}#{}", st.as_str())),
+                };
+                (0..LIST_SHARDS).map(|shard| (index, shard_value(&value, shard))).collect()
+            }
         };
-        (0..LIST_SHARDS)
-            .map(|shard| {
-                let mut q = IndexQuery::new(index, s(shard_value(&value, shard)), Order::NewestFirst);
+        keys.into_iter()
+            .map(|(index, partition)| {
+                let mut q = IndexQuery::new(index, s(partition), Order::NewestFirst);
                 if only_not_expired {
                     let f = not_expired(&mut q.expr, now);
                     q.expr.filter(f);

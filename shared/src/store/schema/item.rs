@@ -26,6 +26,9 @@ pub fn index_attributes(c: &Certification) -> Item {
         (attr::TYPE_PK.into(), s(sharded(&c.cert_type, &c.id))),
         (attr::STATUS_PK.into(), s(sharded(c.status.as_str(), &c.id))),
         (attr::TYPE_STATUS_PK.into(), s(type_status_pk(&c.cert_type, c.status, &c.id))),
+        (attr::MENTOR_TYPE_PK.into(), s(mentor_type_pk(&c.mentor_id, &c.cert_type))),
+        (attr::MENTOR_STATUS_PK.into(), s(mentor_status_pk(&c.mentor_id, c.status))),
+        (attr::MENTOR_TYPE_STATUS_PK.into(), s(mentor_type_status_pk(&c.mentor_id, &c.cert_type, c.status))),
     ]);
     if c.status == Status::Active {
         item.insert(attr::ACTIVE_PK.into(), s(active_pk(&c.id)));
@@ -50,6 +53,22 @@ pub(crate) fn shard_value(value: &str, shard: u32) -> String {
 
 pub(crate) fn type_status_pk(cert_type: &str, st: Status, id: &str) -> String {
     sharded(&format!("{cert_type}#{}", st.as_str()), id)
+}
+
+/// `<mentor_id>#<cert_type>`: the `mentor-type-by-created` partition (unsharded; neither part
+/// can hold a `#`, see [`crate::store::table::BY_MENTOR_TYPE`]).
+pub(crate) fn mentor_type_pk(mentor_id: &str, cert_type: &str) -> String {
+    format!("{mentor_id}#{cert_type}")
+}
+
+/// `<mentor_id>#<stored status>`: the `mentor-status-by-created` partition.
+pub(crate) fn mentor_status_pk(mentor_id: &str, st: Status) -> String {
+    format!("{mentor_id}#{}", st.as_str())
+}
+
+/// `<mentor_id>#<cert_type>#<stored status>`: the `mentor-type-status-by-created` partition.
+pub(crate) fn mentor_type_status_pk(mentor_id: &str, cert_type: &str, st: Status) -> String {
+    format!("{mentor_id}#{cert_type}#{}", st.as_str())
 }
 
 pub(crate) fn active_pk(id: &str) -> String {

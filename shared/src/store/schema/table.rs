@@ -15,6 +15,9 @@
 //! | `type_pk`   | `<cert_type>#<s>`             | `type-by-created`                         |
 //! | `status_pk` | `<stored status>#<s>`         | `status-by-created`                       |
 //! | `type_status_pk` | `<cert_type>#<status>#<s>` | `type-status-by-created`                 |
+//! | `mentor_type_pk` | `<mentor_id>#<cert_type>` (unsharded) | `mentor-type-by-created`          |
+//! | `mentor_status_pk` | `<mentor_id>#<stored status>` | `mentor-status-by-created`          |
+//! | `mentor_type_status_pk` | `<mentor_id>#<cert_type>#<status>` | `mentor-type-status-by-created` |
 //! | `active_pk` | `active#<s>`, only while stored `active` | `active-by-expiry` (sparse)    |
 //! | `reminded_days` | after an expiry-scan reminder; a renewal removes it | the scan's once-per-cycle record |
 //! | `version`   | always; +1 on every write to the record | `ETag`, and `If-Match` in the write's condition |
@@ -57,6 +60,9 @@ pub mod attr {
     pub const TYPE_PK: &str = "type_pk";
     pub const STATUS_PK: &str = "status_pk";
     pub const TYPE_STATUS_PK: &str = "type_status_pk";
+    pub const MENTOR_TYPE_PK: &str = "mentor_type_pk";
+    pub const MENTOR_STATUS_PK: &str = "mentor_status_pk";
+    pub const MENTOR_TYPE_STATUS_PK: &str = "mentor_type_status_pk";
     pub const ACTIVE_PK: &str = "active_pk";
     /// The attribute the previous layout partitioned `by-created` on; `migrate` removes it.
     pub const LEGACY_KIND: &str = "kind";
@@ -116,8 +122,34 @@ const fn by_created(name: &'static str, partition: &'static str) -> IndexSpec {
 pub const BY_EXPIRY: IndexSpec =
     IndexSpec { name: "active-by-expiry", key: KeySpec { partition: attr::ACTIVE_PK, sort: Some(attr::EXPIRY_KEY) } };
 /// Every list below is newest first (`created_at`, then id, both descending).
-/// `mentor_id` (with any other filter as a filter expression: one mentor's partition is small).
+/// `mentor_id` alone (with `cert_type` and/or `status`: the three indexes below).
 pub const BY_MENTOR: IndexSpec = by_created("mentor-by-created", attr::MENTOR_ID);
+/// `mentor_id` and `cert_type`: partition `<mentor_id>#<cert_type>`.
+///
+/// The three `mentor-…` indexes below key every `mentor_id` filter combination, so such a
+/// page reads only matching items (a filter expression inside `mentor-by-created` read every
+/// non-matching item of the mentor, issue 18). They are **unsharded**: one mentor holds a few
+/// certifications and is never written anywhere near a partition's ~1,000 writes/s, so a
+/// page is one Query, not four.
+///
+/// No two values collide: `mentor_id` is `[A-Za-z0-9_.:-]{1,128}` and `cert_type`
+/// `[a-z0-9_]{1,64}` (`validation::rules`), neither holds a `#`, and a status is one of four
+/// fixed words, so splitting a value at its `#`s gives back exactly the parts it was made of.
+/// (Each encoding also lives in its own index, so values of different indexes never meet.)
+///
+/// Write cost: each index adds one index write (a unit per KB) to every write of an item
+/// that carries its key attribute (all certifications carry all three), and a write that
+/// changes an index's partition key costs a delete plus a put in that index (2). Per write,
+/// over these three indexes: create 3; a status change 2 + 2 + 1 = 5 (`mentor_status_pk`
+/// and `mentor_type_status_pk` move, `mentor_type_pk` is rewritten in place); a type change
+/// 2 + 1 + 2 = 5; a change of both 6; a renewal or any other update 3 (rewritten in place);
+/// a delete 3.
+pub const BY_MENTOR_TYPE: IndexSpec = by_created("mentor-type-by-created", attr::MENTOR_TYPE_PK);
+/// `mentor_id` and stored `status`: partition `<mentor_id>#<status>` (see [`BY_MENTOR_TYPE`]).
+pub const BY_MENTOR_STATUS: IndexSpec = by_created("mentor-status-by-created", attr::MENTOR_STATUS_PK);
+/// `mentor_id`, `cert_type` and stored `status`: partition `<mentor_id>#<cert_type>#<status>`
+/// (see [`BY_MENTOR_TYPE`]).
+pub const BY_MENTOR_TYPE_STATUS: IndexSpec = by_created("mentor-type-status-by-created", attr::MENTOR_TYPE_STATUS_PK);
 /// No filter.
 pub const BY_CREATED: IndexSpec = by_created("all-by-created", attr::ALL_PK);
 /// `cert_type`.
@@ -130,14 +162,29 @@ pub const BY_TYPE_STATUS: IndexSpec = by_created("type-status-by-created", attr:
 /// The table's key: `id` alone.
 pub const TABLE_KEY: KeySpec = KeySpec { partition: attr::ID, sort: None };
 /// Every GSI projects ALL attributes: each query answers from the index alone.
-pub const INDEXES: [IndexSpec; 6] = [BY_EXPIRY, BY_MENTOR, BY_CREATED, BY_TYPE, BY_STATUS, BY_TYPE_STATUS];
+pub const INDEXES: [IndexSpec; 9] = [
+    BY_EXPIRY,
+    BY_MENTOR,
+    BY_CREATED,
+    BY_TYPE,
+    BY_STATUS,
+    BY_TYPE_STATUS,
+    BY_MENTOR_TYPE,
+    BY_MENTOR_STATUS,
+    BY_MENTOR_TYPE_STATUS,
+];
 /// On-demand capacity (as in `template.yaml`).
 pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
 
 /// Every attribute that is part of a key, once, sorted by name (all `S`).
 pub fn key_attributes() -> Vec<&'static str> {
+    key_attributes_of(&INDEXES)
+}
+
+/// The table key's and `indexes`' key attributes, once, sorted by name.
+pub fn key_attributes_of(indexes: &[IndexSpec]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = std::iter::once(TABLE_KEY)
-        .chain(INDEXES.iter().map(|i| i.key))
+        .chain(indexes.iter().map(|i| i.key))
         .flat_map(|k| std::iter::once(k.partition).chain(k.sort))
         .collect();
     names.sort_unstable();
@@ -145,7 +192,7 @@ pub fn key_attributes() -> Vec<&'static str> {
     names
 }
 
-fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::error::BuildError> {
+pub(crate) fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::error::BuildError> {
     let mut out = vec![KeySchemaElement::builder().attribute_name(k.partition).key_type(KeyType::Hash).build()?];
     if let Some(sort) = k.sort {
         out.push(KeySchemaElement::builder().attribute_name(sort).key_type(KeyType::Range).build()?);
@@ -153,8 +200,23 @@ fn key_schema(k: KeySpec) -> Result<Vec<KeySchemaElement>, aws_sdk_dynamodb::err
     Ok(out)
 }
 
+/// A string attribute's definition (every key attribute is one).
+pub(crate) fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb::error::BuildError> {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+}
+
 /// Creates the table from the definition above.
 pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    create_table_with(client, table_name, &INDEXES).await
+}
+
+/// Creates the table with only `indexes`: a table an older version made, for the tests of
+/// [`crate::store::upgrade::add_missing_indexes`].
+pub async fn create_table_with(
+    client: &Client,
+    table_name: &str,
+    indexes: &[IndexSpec],
+) -> Result<(), aws_sdk_dynamodb::Error> {
     let mut req = client
         .create_table()
         .table_name(table_name)
@@ -167,12 +229,10 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), aws_s
                 .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()?,
         );
-    for name in key_attributes() {
-        req = req.attribute_definitions(
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()?,
-        );
+    for name in key_attributes_of(indexes) {
+        req = req.attribute_definitions(string_attribute(name)?);
     }
-    for index in INDEXES {
+    for index in indexes {
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
@@ -206,69 +266,5 @@ pub async fn ensure_table(client: &Client, table_name: &str) -> Result<bool, aws
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_attributes_are_each_named_once() {
-        assert_eq!(
-            key_attributes(),
-            [
-                "active_pk",
-                "all_pk",
-                "created_key",
-                "expiry_key",
-                "id",
-                "mentor_id",
-                "status_pk",
-                "type_pk",
-                "type_status_pk"
-            ]
-        );
-    }
-
-    #[test]
-    fn the_attribute_constants_are_the_stored_record_s_names() {
-        let mut c = crate::testing::certification("cert-a", "2027-01-01T00:00:00Z");
-        c.mentor_name = Some("Lars".into());
-        c.status_reason = Some("audit".into());
-        let item = crate::store::item::stored_item(&c).unwrap();
-        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        let mut expected = vec![
-            attr::ID,
-            attr::MENTOR_ID,
-            attr::MENTOR_NAME,
-            attr::CERT_TYPE,
-            attr::STATUS,
-            attr::STATUS_REASON,
-            attr::ISSUED_AT,
-            attr::EXPIRES_AT,
-            attr::RENEWAL_COUNT,
-            attr::RENEWAL_HISTORY,
-            attr::CREATED_AT,
-            attr::UPDATED_AT,
-            attr::CREATED_KEY,
-            attr::EXPIRY_KEY,
-            attr::ALL_PK,
-            attr::TYPE_PK,
-            attr::STATUS_PK,
-            attr::TYPE_STATUS_PK,
-            attr::ACTIVE_PK,
-            attr::VERSION,
-        ];
-        expected.sort_unstable();
-        assert_eq!(names, expected);
-    }
-
-    #[test]
-    fn list_shards_are_stable_and_spread() {
-        // Stored in every item: a change here needs `migrate`.
-        assert_eq!(list_shard("cert-a"), list_shard("cert-a"));
-        let mut seen = [0u32; LIST_SHARDS as usize];
-        for i in 0..4000 {
-            seen[list_shard(&format!("cert-{i:05}")) as usize] += 1;
-        }
-        assert!(seen.iter().all(|&n| (800..1200).contains(&n)), "{seen:?}");
-    }
-}
+#[path = "table_tests.rs"]
+mod tests;

@@ -10,7 +10,9 @@ use crate::domain::{RenewalEntry, MAX_RENEWAL_HISTORY};
 use crate::store::dynamo::attrs::{n, s, status, ts};
 use crate::store::dynamo::error::StoreError;
 use crate::store::dynamo::expr::{Cond, Expr};
-use crate::store::schema::item::{active_pk, sharded, sort_key, type_status_pk};
+use crate::store::schema::item::{
+    active_pk, mentor_status_pk, mentor_type_pk, mentor_type_status_pk, sharded, sort_key, type_status_pk,
+};
 use crate::store::schema::table::attr;
 use crate::store::write::counts::Deltas;
 use crate::store::write::version;
@@ -103,8 +105,13 @@ pub(crate) fn changes(e: &mut Expr, t: &Transition, now: DateTime<Utc>) -> Resul
         }
         if a.cert_type != b.cert_type {
             e.set(attr::TYPE_PK, s(sharded(&b.cert_type, &t.id)));
+            e.set(attr::MENTOR_TYPE_PK, s(mentor_type_pk(&b.mentor_id, &b.cert_type)));
+        }
+        if a.status != b.status {
+            e.set(attr::MENTOR_STATUS_PK, s(mentor_status_pk(&b.mentor_id, b.status)));
         }
         e.set(attr::TYPE_STATUS_PK, s(type_status_pk(&b.cert_type, b.status, &t.id)));
+        e.set(attr::MENTOR_TYPE_STATUS_PK, s(mentor_type_status_pk(&b.mentor_id, &b.cert_type, b.status)));
     }
     Ok(())
 }
