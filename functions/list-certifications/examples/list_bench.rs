@@ -11,7 +11,6 @@
 //! `cargo run --release -p list-certifications --example list_bench -- 10000 100000`
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use shared::domain::{Certification, Status};
 use shared::http::cursor;
 use shared::testing::{at, certification, ApiRequest, TestDb};
@@ -32,17 +31,7 @@ fn cert(i: usize) -> Certification {
 }
 
 async fn seed(db: &TestDb, n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    for start in (0..n).step_by(25) {
-        let writes = (start..(start + 25).min(n))
-            .map(|i| {
-                let item = shared::store::stored_item(&cert(i))?;
-                Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
-            })
-            .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
-        db.client.batch_write_item().request_items(&db.table, writes).send().await?;
-    }
-    db.store().recount().await?;
-    Ok(())
+    Ok(db.put_stored(&(0..n).map(cert).collect::<Vec<_>>()).await?)
 }
 
 #[tokio::main]
@@ -76,30 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("expiring ?days=30".into(), "/api/v1/certifications/expiring", "days=30".into()),
         ];
         for (name, route, query) in variants {
-            let mut times = Vec::new();
-            let mut counts = None;
-            for _ in 0..5 {
-                let req = ApiRequest::new("GET", route).query(&query).build();
-                let t = Instant::now();
-                let (r, c) = if route.ends_with("expiring") {
-                    db.counter.measure(list_expiring_certifications::handle(&app, req)).await
-                } else {
-                    db.counter.measure(list_certifications::handle(&app, req)).await
-                };
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-                assert_eq!(r.status(), 200, "{name}");
-                counts = Some(c);
-            }
-            times.sort_by(f64::total_cmp);
-            let c = counts.unwrap_or_default();
-            let requests: Vec<String> = c.requests.iter().map(|(op, k)| format!("{k} {op}")).collect();
-            println!(
-                "{name:<52} {:>8} {:>10} {:>12.1}   ({})",
-                c.total(),
-                c.items_read(),
-                times[2],
-                requests.join(", ")
-            );
+            measure(&db, &app, &name, route, &query).await;
         }
         adversarial(&db, &app).await?;
     }
@@ -128,21 +94,6 @@ async fn measure(db: &TestDb, app: &shared::App, name: &str, route: &str, query:
     println!("{name:<52} {:>8} {:>10} {:>12.1}   ({})", c.total(), c.items_read(), times[2], requests.join(", "));
 }
 
-/// Writes `certs` as they are, 25 a BatchWriteItem (no counts: `recount` after).
-async fn put_all(db: &TestDb, certs: &[Certification]) -> Result<(), Box<dyn std::error::Error>> {
-    for chunk in certs.chunks(25) {
-        let writes = chunk
-            .iter()
-            .map(|c| {
-                let item = shared::store::stored_item(c)?;
-                Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build())
-            })
-            .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
-        db.client.batch_write_item().request_items(&db.table, writes).send().await?;
-    }
-    Ok(())
-}
-
 /// The adversarial tables, added on top of the seeded one: a mentor with 400 records
 /// that filters match none of; 600 creates whose `expires_at` has passed (through the store,
 /// as the API creates); 1,000 records past expiry that a stalled scan left stored `active`
@@ -158,8 +109,7 @@ async fn adversarial(db: &TestDb, app: &shared::App) -> Result<(), Box<dyn std::
             c
         })
         .collect();
-    put_all(db, &bulk).await?;
-    db.store().recount().await?;
+    db.put_stored(&bulk).await?;
     println!("-- a mentor with 400 active records of one type");
     for q in ["mentor_id=bulk&status=suspended&limit=1", "mentor_id=bulk&cert_type=x&limit=1", "mentor_id=bulk&limit=1"]
     {
@@ -182,8 +132,7 @@ async fn adversarial(db: &TestDb, app: &shared::App) -> Result<(), Box<dyn std::
             c
         })
         .collect();
-    put_all(db, &lapsed).await?;
-    db.store().recount().await?;
+    db.put_stored(&lapsed).await?;
     println!("-- and 1,000 records past expiry a stalled scan left stored active");
     for q in ["status=active&limit=1", "status=expired&limit=1", "status=active&limit=20", "status=expired&limit=20"] {
         measure(db, app, &format!("list ?{q}"), "/api/v1/certifications", q).await;

@@ -13,6 +13,7 @@
 //! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
 //! | `requests.rs` | [`ApiRequest`] and the response assertions                |
 //! | `faults.rs`   | [`Faults`]: DynamoDB errors answered instead of sending   |
+//! | `seed.rs`     | [`TestDb::put_stored`]: many records fast, counts rebuilt |
 //! | `stream.rs`   | [`TestDb::stream`]: the test table's DynamoDB stream      |
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use crate::store::{table, Item, Store, StoreError};
 pub mod counter;
 pub mod faults;
 pub mod requests;
+pub mod seed;
 pub mod store_ext;
 pub mod stream;
 

@@ -53,22 +53,8 @@ async fn expiring(db: &TestDb, now: DateTime<Utc>, days: u32) -> (u64, Counts) {
 /// days' expiries, and the bucket items that exist (at most 1,472).
 const MAX_REQUESTS: usize = 8 + 8 + 15;
 
-/// Writes `certs` around the store (BatchWriteItem, 25 a request), then `recount` builds
-/// their counts and expiry counts: a fast seed (the write path is `the_total_stays_exact_…`'s).
 async fn seed(db: &TestDb, certs: &[Certification]) {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in certs.chunks(25) {
-        let writes: Vec<_> = chunk
-            .iter()
-            .map(|c| {
-                let put = PutRequest::builder().set_item(Some(shared::store::stored_item(c).unwrap())).build().unwrap();
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        let out = db.client.batch_write_item().request_items(&db.table, writes).send().await.unwrap();
-        assert!(out.unprocessed_items.is_none_or(|u| u.is_empty()));
-    }
-    db.store().recount().await.unwrap();
+    db.put_stored(certs).await.unwrap();
 }
 
 #[tokio::test]

@@ -38,23 +38,8 @@ fn record(
     c
 }
 
-/// Writes `certs` around the store (BatchWriteItem, 25 a request; an `active` record past its
-/// expiry stays stored `active`, as a stalled scan leaves it), then `recount` builds their
-/// counts: a fast seed of hundreds of records.
 async fn seed(db: &TestDb, certs: &[Certification]) {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in certs.chunks(25) {
-        let writes: Vec<_> = chunk
-            .iter()
-            .map(|c| {
-                let put = PutRequest::builder().set_item(Some(shared::store::stored_item(c).unwrap())).build().unwrap();
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        let out = db.client.batch_write_item().request_items(&db.table, writes).send().await.unwrap();
-        assert!(out.unprocessed_items.is_none_or(|u| u.is_empty()));
-    }
-    db.store().recount().await.unwrap();
+    db.put_stored(certs).await.unwrap();
 }
 
 /// Mentor `bulk`: `n` stored-`active` `level_1` records expiring next year (the newest), and

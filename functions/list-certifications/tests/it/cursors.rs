@@ -175,7 +175,6 @@ async fn rejected_cursors_and_pages_past_the_window_are_400s_that_send_nothing()
 
 /// Seeds `n` certifications with BatchWriteItem, then recounts (the counts a create keeps).
 async fn seed_bulk(db: &TestDb, n: usize) {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
     let certs: Vec<Certification> = (0..n)
         .map(|i| {
             let mut c = certification(&format!("cert-{i:05}"), "2027-01-01T00:00:00Z");
@@ -191,17 +190,7 @@ async fn seed_bulk(db: &TestDb, n: usize) {
             c
         })
         .collect();
-    for chunk in certs.chunks(25) {
-        let writes = chunk
-            .iter()
-            .map(|c| {
-                let put = PutRequest::builder().set_item(Some(shared::store::stored_item(c).unwrap())).build().unwrap();
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        db.client.batch_write_item().request_items(&db.table, writes).send().await.unwrap();
-    }
-    db.store().recount().await.unwrap();
+    db.put_stored(&certs).await.unwrap();
 }
 
 /// Requests and items read for page 1 and the cursor page after it, per list variant.

@@ -4,7 +4,6 @@
 //! them), so the items read grow by them, but the requests do not, and nothing else grows
 //! with the table. The expiry pass runs every minute (`ExpiryScanSchedule`), so outside a
 //! stall the set is about a minute of expiries.
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::TimeDelta;
 use list_certifications::handle;
 use serde_json::Value;
@@ -36,22 +35,6 @@ fn records(first: usize, n: usize, status: Status, created: &str, expires: TimeD
         .collect()
 }
 
-/// Writes `certs` as they are stored (BatchWriteItem, as a stalled scan would leave them),
-/// then rebuilds the counts a create would have kept.
-async fn put_all(db: &TestDb, certs: &[Certification]) {
-    for chunk in certs.chunks(25) {
-        let writes: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|c| {
-                let item = shared::store::stored_item(c).unwrap();
-                WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().unwrap()).build()
-            })
-            .collect();
-        db.client.batch_write_item().request_items(&db.table, writes).send().await.unwrap();
-    }
-    db.store().recount().await.unwrap();
-}
-
 async fn list(db: &TestDb, query: &str) -> (Value, Counts) {
     let app = db.app_at(NOW);
     let (r, counts) = db.counter.measure(handle(&app, get(query))).await;
@@ -68,7 +51,7 @@ async fn a_stalled_scan_adds_what_it_left_to_the_items_read_and_no_request() {
     // Ids 0..1000 are the table's settled records, older than everything else.
     let mut settled = records(0, 600, Status::Active, "2025-01-01T00:00:00Z", TimeDelta::days(730));
     settled.extend(records(600, 400, Status::Expired, "2025-01-01T00:00:00Z", TimeDelta::days(30)));
-    put_all(&db, &settled).await;
+    db.put_stored(&settled).await.unwrap();
     let queries = ["status=active&limit=20", "status=expired&limit=20", "status=active&cert_type=level_2&limit=20"];
     let mut before = Vec::new();
     for q in queries {
@@ -79,7 +62,7 @@ async fn a_stalled_scan_adds_what_it_left_to_the_items_read_and_no_request() {
     // Newest first, they come before every settled record: the worst place for `status=active`.
     let lapsed = records(1_000, UNFLIPPED, Status::Active, "2026-03-20T00:00:00Z", TimeDelta::hours(1));
     assert!(lapsed.iter().all(|c| c.expires_at <= at(NOW)));
-    put_all(&db, &lapsed).await;
+    db.put_stored(&lapsed).await.unwrap();
 
     let (active, a) = list(&db, queries[0]).await;
     assert_eq!(active["pagination"]["total"], 600, "exact: the lapsed ones are not active");
@@ -102,7 +85,7 @@ async fn a_stalled_scan_adds_what_it_left_to_the_items_read_and_no_request() {
     }
 
     // Nothing else grows: 2,000 more settled records cost every list above nothing.
-    put_all(&db, &records(3_000, 2_000, Status::Active, "2024-01-01T00:00:00Z", TimeDelta::days(900))).await;
+    db.put_stored(&records(3_000, 2_000, Status::Active, "2024-01-01T00:00:00Z", TimeDelta::days(900))).await.unwrap();
     for (q, was) in queries.iter().zip([&a, &e, &t]) {
         let (_, now) = list(&db, q).await;
         assert_eq!(now.requests, was.requests, "{q}");
