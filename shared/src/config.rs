@@ -77,8 +77,8 @@ impl Config {
 ///
 /// Not [`sdk_config`]: its default chain (profiles, SSO, web identity, STS, ECS, IMDS) is code
 /// a Lambda never runs, and building the config without it lets fat LTO drop that code
-/// (aws-config's loader, aws-sdk-sts, the profile parser): ~0.2 MiB of every zip (README,
-/// "Package size").
+/// (aws-config's loader and the profile parser, 202 KiB of `.text`, and aws-sdk-sts, 110 KiB;
+/// README, "Package size").
 pub async fn lambda_sdk_config() -> aws_config::SdkConfig {
     use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
     use aws_config::meta::region::ProvideRegion;
