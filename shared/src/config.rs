@@ -68,7 +68,7 @@ impl Config {
 
 /// The AWS configuration of a Lambda function, once per cold start, from its environment
 /// alone: the region from `AWS_REGION` (else `AWS_DEFAULT_REGION`), the credentials from
-/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` (Lambda sets all four),
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` (Lambda sets them all),
 /// and the endpoint overrides `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` (see
 /// [`EnvEndpoints`]), with the explicit trust store of [`sdk_config`]. Everything else is the
 /// SDK clients' default for the latest behavior version (standard retries, 3.1 s connect
