@@ -14,6 +14,9 @@
 # Cargo honours CARGO_TARGET_DIR as usual (default: the workspace's target/); SAM_BUILD_DIR
 # moves SAM's artifacts (default: .aws-sam/build).
 #
+# Fails (exit 1, after the table) when a zip exceeds ZIP_BUDGET_BYTES (default 2500000, issue
+# 19's 2.5 MB; README, "Package size" says what keeps them under it).
+#
 # Every build here reads .cargo/config.toml, which builds AWS-LC without CPU-jitter entropy
 # (README, "Cold start, TLS and memory size").
 set -euo pipefail
@@ -25,6 +28,7 @@ CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
 ZIGLANG_VERSION="${ZIGLANG_VERSION:-0.17.1}"
 TOOLS_VENV="${TOOLS_VENV:-$HOME/.cache/mentor-certifications/tools}"
 SAM_BUILD_DIR="${SAM_BUILD_DIR:-.aws-sam/build}"
+ZIP_BUDGET_BYTES="${ZIP_BUDGET_BYTES:-2500000}"
 export SAM_CLI_TELEMETRY=0
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -73,11 +77,12 @@ sam build --build-dir "$SAM_BUILD_DIR" "$@"
 end=$(date +%s.%N)
 
 # Sizes of what gets deployed: the bootstrap, and the deflated zip `sam deploy` uploads.
-python3 - "$start" "$end" "$SAM_BUILD_DIR" <<'EOF'
+python3 - "$start" "$end" "$SAM_BUILD_DIR" "$ZIP_BUDGET_BYTES" <<'EOF'
 import io, os, sys, zipfile
 
 start, end = map(float, sys.argv[1:3])
 build_dir = sys.argv[3]
+budget = int(sys.argv[4])
 rows = []
 for name in sorted(os.listdir(build_dir)):
     path = os.path.join(build_dir, name, "bootstrap")
@@ -91,8 +96,12 @@ if not rows:
     sys.exit(f"no bootstrap found under {build_dir}")
 mib = lambda n: f"{n / 2**20:6.2f} MiB"
 width = max(len(r[0]) for r in rows)
-print(f"\n{'function':<{width}}  {'bootstrap':>10}  {'zipped':>10}")
+print(f"\n{'function':<{width}}  {'bootstrap':>10}  {'zipped':>10}  {'zipped bytes':>12}")
 for name, raw, zipped in rows:
-    print(f"{name:<{width}}  {mib(raw):>10}  {mib(zipped):>10}")
+    print(f"{name:<{width}}  {mib(raw):>10}  {mib(zipped):>10}  {zipped:>12,}")
 print(f"\nsam build wall time: {end - start:.1f} s")
+over = [name for name, _, zipped in rows if zipped > budget]
+if over:
+    sys.exit(f"over the zip budget of {budget:,} bytes (ZIP_BUDGET_BYTES): {', '.join(over)}")
+print(f"every zip is within the budget of {budget:,} bytes")
 EOF

@@ -24,8 +24,8 @@ pub enum RemoteError {
     Credentials { endpoint: String, error: String },
 }
 
-/// A client for an external endpoint, configured as the Lambdas are
-/// ([`shared::config::sdk_config`]: the SDK's default credential and region chains:
+/// A client for an external endpoint, with the Lambdas' trust store but the SDK's full chains
+/// ([`shared::config::sdk_config`]: the default credential and region chains:
 /// environment keys, `AWS_PROFILE` with keys or an assumed role, web identity, container or
 /// instance roles), with `region` (`--region`) first. What that chain cannot resolve in this
 /// build (an IAM Identity Center profile after `aws sso login`, `credential_process`) comes

@@ -1,6 +1,9 @@
 //! Configuration from the environment and the AWS SDK configuration every client is built
 //! from, once per cold start.
 use aws_config::BehaviorVersion;
+use aws_runtime::env_config::EnvConfigValue;
+use aws_types::os_shim_internal::Env;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 use crate::store::Store;
 
@@ -63,9 +66,41 @@ impl Config {
     }
 }
 
-/// The AWS configuration every SDK client is built from, once per cold start: the standard
-/// chain (credentials, region, and `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`
-/// endpoint overrides, as aws-config reads them), with an explicit trust store.
+/// The AWS configuration of a Lambda function, once per cold start, from its environment
+/// alone: the region from `AWS_REGION` (else `AWS_DEFAULT_REGION`), the credentials from
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` (Lambda sets them all),
+/// and the endpoint overrides `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` (see
+/// [`EnvEndpoints`]), with the explicit trust store of [`sdk_config`]. Everything else is the
+/// SDK clients' default for the latest behavior version (standard retries, 3.1 s connect
+/// timeout, lazy identity cache, tokio sleep, system clock), which is what aws-config's loader
+/// gives too when neither the environment nor a profile changes it.
+///
+/// Not [`sdk_config`]: its default chain (profiles, SSO, web identity, STS, ECS, IMDS) is code
+/// a Lambda never runs, and building the config without it lets fat LTO drop that code
+/// (aws-config's loader and the profile parser, 202 KiB of `.text`, and aws-sdk-sts, 110 KiB;
+/// README, "Package size").
+pub async fn lambda_sdk_config() -> aws_config::SdkConfig {
+    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+    use aws_config::meta::region::ProvideRegion;
+    use aws_sdk_dynamodb::config::SharedCredentialsProvider;
+
+    let region = EnvironmentVariableRegionProvider::new().region().await;
+    let mut config = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+        .service_config(EnvEndpoints(Env::real()));
+    if let Some(http) = explicit_trust_store() {
+        config = config.http_client(http);
+    }
+    config.build()
+}
+
+/// The AWS configuration the local server's admin commands use against AWS: the SDK's default
+/// chain (credentials, region, and `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` endpoint
+/// overrides, as aws-config reads them: environment, profiles with keys or an assumed role, web
+/// identity, container and instance roles), with an explicit trust store. The Lambdas use
+/// [`lambda_sdk_config`].
 ///
 /// The trust store is always the bundled AWS roots; a custom endpoint (DynamoDB Local
 /// behind TLS, a proxy) adds the system roots, but only when the system has any. The SDK's
@@ -75,12 +110,41 @@ impl Config {
 /// connect, which the store reports as unavailable (503).
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    let native_roots = has_custom_endpoint(std::env::vars()) && has_native_roots();
-    match trust_store_client(native_roots) {
-        Ok(http) => loader = loader.http_client(http),
-        Err(e) => tracing::warn!(error = %e, "explicit trust store unavailable; using the SDK default"),
+    if let Some(http) = explicit_trust_store() {
+        loader = loader.http_client(http);
     }
     loader.load().await
+}
+
+/// [`trust_store_client`] for this environment (the system roots only with a custom
+/// endpoint), or `None`, after a warning, for the SDK's default client.
+fn explicit_trust_store() -> Option<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+    let native_roots = has_custom_endpoint(std::env::vars()) && has_native_roots();
+    trust_store_client(native_roots)
+        .inspect_err(|e| tracing::warn!(error = %e, "explicit trust store unavailable; using the SDK default"))
+        .ok()
+}
+
+/// The endpoint overrides of [`lambda_sdk_config`], read from the environment only (no profile
+/// file) by aws-runtime's own rules, as aws-config's loader reads them: `AWS_ENDPOINT_URL_<SERVICE>`
+/// (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_EVENTBRIDGE`), else `AWS_ENDPOINT_URL`; none
+/// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true`.
+#[derive(Debug)]
+struct EnvEndpoints(Env);
+
+impl LoadServiceConfig for EnvEndpoints {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        let ignore = self.0.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+        if ignore {
+            return None;
+        }
+        let (value, _source) = EnvConfigValue::new()
+            .env(key.env())
+            .profile(key.profile())
+            .service_id(key.service_id())
+            .load(&self.0, None)?;
+        Some(value.into_owned())
+    }
 }
 
 /// Whether the system offers any root certificate (`SSL_CERT_FILE`/`SSL_CERT_DIR` or the
@@ -93,9 +157,9 @@ fn has_native_roots() -> bool {
     !found.certs.is_empty()
 }
 
-/// The DynamoDB client from [`sdk_config`].
+/// The Lambdas' DynamoDB client, from [`lambda_sdk_config`].
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+    aws_sdk_dynamodb::Client::new(&lambda_sdk_config().await)
 }
 
 /// The root CAs every AWS endpoint chains to (Amazon Root CA 1-4 and Starfield Services
@@ -154,6 +218,32 @@ mod tests {
         assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")])));
         assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://127.0.0.1:4010")])));
         assert!(has_custom_endpoint(vars(&[("AWS_ENDPOINT_URL", "https://proxy.internal")])));
+    }
+
+    #[test]
+    fn endpoint_overrides_come_from_the_environment_as_aws_config_reads_them() {
+        // As the generated clients ask (aws-sdk-dynamodb's and aws-sdk-eventbridge's config.rs).
+        let endpoint = |vars: &[(&str, &str)], service: &str| {
+            let key = ServiceConfigKey::builder()
+                .service_id(service)
+                .env("AWS_ENDPOINT_URL")
+                .profile("endpoint_url")
+                .build()
+                .unwrap();
+            EnvEndpoints(Env::from_slice(vars)).load_config(key)
+        };
+        let dynamo = "http://127.0.0.1:8000";
+        assert_eq!(endpoint(&[], "DynamoDB"), None);
+        assert_eq!(endpoint(&[("AWS_ENDPOINT_URL_DYNAMODB", dynamo)], "DynamoDB").as_deref(), Some(dynamo));
+        assert_eq!(endpoint(&[("AWS_ENDPOINT_URL_DYNAMODB", dynamo)], "EventBridge"), None);
+        let events = [("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://127.0.0.1:4010")];
+        assert_eq!(endpoint(&events, "EventBridge").as_deref(), Some("http://127.0.0.1:4010"));
+        // The service's own variable wins over the global one, which applies to every service.
+        let both = [("AWS_ENDPOINT_URL", "https://proxy.internal"), ("AWS_ENDPOINT_URL_DYNAMODB", dynamo)];
+        assert_eq!(endpoint(&both, "DynamoDB").as_deref(), Some(dynamo));
+        assert_eq!(endpoint(&both, "EventBridge").as_deref(), Some("https://proxy.internal"));
+        let ignored = [("AWS_ENDPOINT_URL_DYNAMODB", dynamo), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")];
+        assert_eq!(endpoint(&ignored, "DynamoDB"), None);
     }
 
     #[test]

@@ -31,11 +31,11 @@ pub use scanner::{Deadline, NoDeadline, Passes, ScanError, ScanOptions, Scanner,
 pub use summary::Summary;
 
 /// Production wiring, once per cold start: environment, the DynamoDB client (from the one
-/// `shared::config::sdk_config`, so `AWS_ENDPOINT_URL_*` and the region variables apply),
+/// `shared::config::lambda_sdk_config`, so `AWS_ENDPOINT_URL_*` and the region variables apply),
 /// the wall clock.
 pub async fn from_env() -> Result<Scanner, ConfigError> {
     let config = ScanConfig::from_env()?;
-    let sdk = shared::config::sdk_config().await;
+    let sdk = shared::config::lambda_sdk_config().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
     Ok(Scanner::new(store, Arc::new(SystemClock), ScanOptions::new(config.reminder_days)))
 }

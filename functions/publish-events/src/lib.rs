@@ -23,10 +23,10 @@ use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use lambda_runtime::LambdaEvent;
 
 /// Production wiring, once per cold start: the environment and the EventBridge client (from
-/// `shared::config::sdk_config`, so `AWS_ENDPOINT_URL_EVENTBRIDGE` and the region apply).
+/// `shared::config::lambda_sdk_config`, so `AWS_ENDPOINT_URL_EVENTBRIDGE` and the region apply).
 pub async fn from_env() -> Publisher {
     let config = PublishConfig::from_env();
-    let sdk = shared::config::sdk_config().await;
+    let sdk = shared::config::lambda_sdk_config().await;
     Publisher::new(aws_sdk_eventbridge::Client::new(&sdk), config.event_bus_name, config.include_mentor_name)
 }
 
