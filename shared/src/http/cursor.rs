@@ -237,7 +237,7 @@ mod tests {
             (Some("0000-01-01T00:00:00Z#a"), false),
         ] {
             let mut q = Query::new([], &[]);
-            let page = PageRequest { page: 2, limit: 10, after: key.map(str::to_owned) };
+            let page = PageRequest { page: 2, limit: 10, after: key.map(str::to_owned), numbered: false };
             check_window(&mut q, &page, lo, hi);
             assert_eq!(q.finish().is_ok(), ok, "{key:?}");
         }

@@ -53,21 +53,21 @@ pub const MAX_PAGE: u32 = 1_000_000;
 pub fn page_request(q: &mut Query, scope: impl FnOnce(u32) -> String) -> PageRequest {
     let limit = q.int("limit", 1..=MAX_LIMIT, DEFAULT_LIMIT);
     let page = q.int("page", 1..=MAX_PAGE, 1);
-    let first = PageRequest { page: 1, limit, after: None };
+    let first = PageRequest::first(limit);
     if let Some(raw) = q.text("cursor") {
         if q.has("page") {
             q.reject("cursor", "cannot be combined with page: a cursor knows its page");
             return first;
         }
         return match cursor::decode(&scope(limit), &raw) {
-            Ok(c) => PageRequest { page: c.page, limit, after: Some(c.after) },
+            Ok(c) => PageRequest { page: c.page, limit, after: Some(c.after), numbered: false },
             Err(message) => {
                 q.reject("cursor", message);
                 first
             }
         };
     }
-    let request = PageRequest { page, limit, after: None };
+    let request = PageRequest { page, limit, after: None, numbered: q.has("page") };
     if request.offset() >= MAX_OFFSET {
         q.reject(
             "page",

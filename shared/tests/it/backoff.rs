@@ -65,7 +65,7 @@ async fn fifty_concurrent_creates_for_one_mentor_with_half_the_attempts_conflict
         let filter =
             ListFilter { mentor_id: mentor.map(str::to_owned), cert_type: cert_type.map(str::to_owned), status };
         async move {
-            let page = PageRequest { page: 1, limit: 100, after: None };
+            let page = PageRequest { page: 1, limit: 100, after: None, numbered: true };
             let found = store.list(&filter, now(), &page).await.expect("a list");
             (found.total, found.items.len() as u64)
         }

@@ -40,7 +40,7 @@ async fn brute_force(store: &Store, ids: &[String], now: DateTime<Utc>, days: i6
 
 /// The window's total and what reading one page of it sent.
 async fn expiring(db: &TestDb, now: DateTime<Utc>, days: u32) -> (u64, Counts) {
-    let page = PageRequest { page: 1, limit: 20, after: None };
+    let page = PageRequest { page: 1, limit: 20, after: None, numbered: true };
     let store = db.store();
     let (r, n) = db.counter.measure(store.expiring(now, days, &page)).await;
     (r.unwrap().total, n)
@@ -116,7 +116,7 @@ async fn the_total_stays_exact_through_renewals_flips_status_changes_and_deletes
             for days in [1u32, 2, 30, 365, 1000, 3650] {
                 let want = brute_force(store, ids, now, i64::from(days)).await;
                 // A page of one: the total comes from the counts, not from a page that read it all.
-                let one = PageRequest { page: 1, limit: 1, after: None };
+                let one = PageRequest { page: 1, limit: 1, after: None, numbered: true };
                 assert_eq!(db.store().expiring(now, days, &one).await.unwrap().total, want, "{label}: days={days}");
             }
         }
@@ -182,7 +182,7 @@ async fn recount_rebuilds_the_expiry_counts() {
     db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
     // A page of one, so the total comes from the counts (a page reading the whole window
     // counts what it read).
-    let one = PageRequest { page: 1, limit: 1, after: None };
+    let one = PageRequest { page: 1, limit: 1, after: None, numbered: true };
     assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 3);
     let report = store.recount().await.unwrap();
     // Its day, month and year.

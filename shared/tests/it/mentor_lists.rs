@@ -15,7 +15,7 @@ fn filter(mentor: &str, cert_type: Option<&str>, status: Option<Status>) -> List
 }
 
 fn first(limit: u32) -> PageRequest {
-    PageRequest { page: 1, limit, after: None }
+    PageRequest { page: 1, limit, after: None, numbered: true }
 }
 
 /// A record of `mentor`, of `cert_type`, stored `status`, created at `created`, expiring at
@@ -163,20 +163,20 @@ fn expected(all: &[Certification], f: &ListFilter, now: DateTime<Utc>) -> Vec<St
 /// `want`, with `want.len()` as every page's total.
 async fn assert_list(store: &Store, f: &ListFilter, now: DateTime<Utc>, want: &[String]) {
     let mut by_cursor = Vec::new();
-    let mut page = PageRequest { page: 1, limit: 2, after: None };
+    let mut page = PageRequest { page: 1, limit: 2, after: None, numbered: false };
     loop {
         let got = store.list(f, now, &page).await.unwrap();
         assert_eq!(got.total, want.len() as u64, "{f:?}: total");
         by_cursor.extend(got.items.into_iter().map(|c| c.id));
         match got.next {
-            Some(after) => page = PageRequest { page: page.page + 1, limit: 2, after: Some(after) },
+            Some(after) => page = PageRequest { page: page.page + 1, limit: 2, after: Some(after), numbered: false },
             None => break,
         }
     }
     assert_eq!(by_cursor, want, "{f:?}: by cursor");
     let mut by_page = Vec::new();
     for p in 1..=want.len().div_ceil(3).max(1) as u32 {
-        let got = store.list(f, now, &PageRequest { page: p, limit: 3, after: None }).await.unwrap();
+        let got = store.list(f, now, &PageRequest { page: p, limit: 3, after: None, numbered: true }).await.unwrap();
         assert_eq!(got.total, want.len() as u64, "{f:?}: total on page {p}");
         by_page.extend(got.items.into_iter().map(|c| c.id));
     }

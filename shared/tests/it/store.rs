@@ -120,7 +120,7 @@ async fn a_renewal_turns_expired_back_to_active_but_keeps_a_suspension() {
     // Back in the expiring index: it shows up in a window that covers its new expiry.
     let page = db
         .store()
-        .expiring(t("2027-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None })
+        .expiring(t("2027-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None, numbered: true })
         .await
         .unwrap();
     assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [c.id.as_str()]);
@@ -132,7 +132,7 @@ async fn a_renewal_turns_expired_back_to_active_but_keeps_a_suspension() {
     // Suspended items are not in the active index.
     let page = db
         .store()
-        .expiring(t("2028-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None })
+        .expiring(t("2028-09-15T00:00:00Z"), 30, &PageRequest { page: 1, limit: 20, after: None, numbered: true })
         .await
         .unwrap();
     assert!(page.items.is_empty());
@@ -238,7 +238,7 @@ async fn delete_returns_the_record_and_unknown_ids_are_not_found() {
 }
 
 fn page(page: u32, limit: u32) -> PageRequest {
-    PageRequest { page, limit, after: None }
+    PageRequest { page, limit, after: None, numbered: true }
 }
 
 fn ids(items: &[Certification]) -> Vec<&str> {

@@ -132,7 +132,7 @@ fn filters() -> Vec<ListFilter> {
 
 /// Walks a whole list by cursor; returns its total and the ids read.
 async fn read_through(store: &Store, f: &ListFilter, now: DateTime<Utc>) -> (u64, Vec<String>) {
-    let mut page = PageRequest { page: 1, limit: 7, after: None };
+    let mut page = PageRequest { page: 1, limit: 7, after: None, numbered: false };
     let mut ids = Vec::new();
     let first = store.list(f, now, &page).await.unwrap();
     let total = first.total;
@@ -141,7 +141,7 @@ async fn read_through(store: &Store, f: &ListFilter, now: DateTime<Utc>) -> (u64
         ids.extend(current.items.iter().map(|c| c.id.clone()));
         match current.next.take() {
             Some(after) => {
-                page = PageRequest { page: page.page + 1, limit: 7, after: Some(after) };
+                page = PageRequest { page: page.page + 1, limit: 7, after: Some(after), numbered: false };
                 current = store.list(f, now, &page).await.unwrap();
             }
             None => return (total, ids),
@@ -206,7 +206,7 @@ async fn recount_finds_and_fixes_drift() {
     db.client.put_item().table_name(&db.table).set_item(Some(item)).send().await.unwrap();
     let now = at("2026-06-01T00:00:00Z");
     let all = ListFilter::default();
-    let page = PageRequest { page: 1, limit: 10, after: None };
+    let page = PageRequest { page: 1, limit: 10, after: None, numbered: true };
     assert_eq!(store.list(&all, now, &page).await.unwrap().total, 3, "the stray is not counted yet");
 
     let report = store.recount().await.unwrap();
@@ -244,7 +244,7 @@ async fn migrate_upgrades_items_the_previous_version_wrote() {
     ]);
     db.client.put_item().table_name(&db.table).set_item(Some(key_record)).send().await.unwrap();
     let now = at("2026-06-01T00:00:00Z");
-    let page = PageRequest { page: 1, limit: 10, after: None };
+    let page = PageRequest { page: 1, limit: 10, after: None, numbered: true };
     assert!(store.list(&ListFilter::default(), now, &page).await.unwrap().items.is_empty(), "not listed yet");
 
     let report = store.migrate().await.unwrap();
@@ -274,7 +274,7 @@ async fn a_transaction_conflict_is_retried_then_a_503() {
     let db = TestDb::start().await;
     let store = db.store();
     let now = at("2026-06-01T00:00:00Z");
-    let page = PageRequest { page: 1, limit: 10, after: None };
+    let page = PageRequest { page: 1, limit: 10, after: None, numbered: true };
     // Injected on the transactions whose body names the id (five parts: the record and four
     // count updates; the reasons' count does not change the outcome).
     let conflicts = |id: &str, times| {

@@ -32,7 +32,7 @@ fn cert(id: &str) -> Certification {
 }
 
 async fn total(db: &TestDb) -> u64 {
-    let page = PageRequest { page: 1, limit: 100, after: None };
+    let page = PageRequest { page: 1, limit: 100, after: None, numbered: true };
     db.store().list(&ListFilter::default(), at(NOW), &page).await.unwrap().total
 }
 

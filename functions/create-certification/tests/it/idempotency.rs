@@ -26,7 +26,7 @@ fn keyed(key: &str, body: &Value) -> lambda_http::Request {
 
 async fn stored(db: &TestDb) -> u64 {
     db.store()
-        .list(&ListFilter::default(), at(NOW), &PageRequest { page: 1, limit: 100, after: None })
+        .list(&ListFilter::default(), at(NOW), &PageRequest { page: 1, limit: 100, after: None, numbered: true })
         .await
         .unwrap()
         .total

@@ -45,7 +45,8 @@ impl Store {
             _ => lo.clone(),
         };
         let streams = window(from, hi).map(Stream::index).collect();
-        let merged = self.merge(streams, Order::SoonestFirst, page.offset(), page.limit, page.after.as_deref()).await?;
+        let merged =
+            self.merge(streams, Order::SoonestFirst, page.offset(), page.limit, page.after.as_deref(), None).await?;
         // The total (unless this page already read to the window's end): the expiry counts of
         // the whole days, months and years inside the window, and COUNT Queries over only its
         // two partial edge days (each bounded by one day's expiries).
@@ -84,7 +85,7 @@ impl Store {
     }
 
     /// How many items `q` matches: COUNT Queries, every page (the SDK's paginator).
-    async fn count(&self, q: &IndexQuery) -> Result<u64, StoreError> {
+    pub(super) async fn count(&self, q: &IndexQuery) -> Result<u64, StoreError> {
         let mut pages = self.query(q)?.select(Select::Count).into_paginator().send();
         let mut total = 0u64;
         while let Some(page) = pages.next().await {

@@ -12,15 +12,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use tracing::instrument;
 
 use crate::domain::{Certification, Status};
-use crate::store::dynamo::attrs::{s, ts, Item};
-use crate::store::dynamo::error::{classify, StoreError};
-use crate::store::dynamo::expr::{Cond, Expr};
+use crate::store::dynamo::attrs::{s, ts};
+use crate::store::dynamo::error::StoreError;
 use crate::store::dynamo::handle::Store;
-use crate::store::read::merge::{IndexQuery, Merged, Order, Stream};
-use crate::store::scan::by_expiry::expiry_through;
-use crate::store::schema::item::{
-    from_item, mentor_status_pk, mentor_type_pk, mentor_type_status_pk, shard_value, sort_key,
-};
+use crate::store::read::merge::{Budget, IndexQuery, Merged, Order, Stream};
+use crate::store::read::unflipped::Unflipped;
+use crate::store::schema::item::{mentor_status_pk, mentor_type_pk, mentor_type_status_pk, shard_value, sort_key};
 use crate::store::schema::table::{
     attr, list_shard, IndexSpec, BY_CREATED, BY_MENTOR, BY_MENTOR_STATUS, BY_MENTOR_TYPE, BY_MENTOR_TYPE_STATUS,
     BY_STATUS, BY_TYPE, BY_TYPE_STATUS, LIST_SHARDS,
@@ -52,9 +49,25 @@ pub struct PageRequest {
     pub limit: u32,
     /// Start right after this sort key (a cursor) instead of at an offset.
     pub after: Option<String>,
+    /// The caller asked for this page by number (`page` given): it holds exactly positions
+    /// `offset..offset + limit`, whatever that reads. Otherwise (a cursor page, or the first
+    /// page with neither `page` nor `cursor`) a page may end short of `limit`, with a cursor,
+    /// where its read budget runs out (a stalled expiry scan: `store/read/merge.rs`).
+    pub numbered: bool,
 }
 
 impl PageRequest {
+    /// The first page, as a cursor walk starts it (it may end short).
+    pub fn first(limit: u32) -> Self {
+        Self { page: 1, limit, after: None, numbered: false }
+    }
+
+    /// Whether it must hold exactly its positions: asked by number, or past the first page
+    /// without a cursor.
+    pub fn exact(&self) -> bool {
+        self.after.is_none() && (self.numbered || self.page > 1)
+    }
+
     /// Items before the page: `(page - 1) × limit`, or 0 after a cursor.
     pub fn offset(&self) -> u64 {
         match self.after {
@@ -110,79 +123,55 @@ impl Store {
         page: &PageRequest,
     ) -> Result<(Merged, i64), StoreError> {
         let (m, t) = (filter.mentor_id.as_deref(), filter.cert_type.as_deref());
-        // The stored-`active` items already past expiry count as `expired`: read them (a
-        // handful, the ones the expiry scan has not flipped yet) when the status matters.
-        let due = match filter.status {
-            Some(Status::Active | Status::Expired) => Some(self.due_unflipped(now, m, t).await?),
-            _ => None,
+        let merge =
+            |streams, b| self.merge(streams, Order::NewestFirst, page.offset(), page.limit, page.after.as_deref(), b);
+        let Some(st @ (Status::Active | Status::Expired)) = filter.status else {
+            let streams = self.partitions(m, t, filter.status, page, Lapsed::Either, now);
+            return Ok((merge(streams, None).await?, 0));
         };
-        // `status=active` reads each partition past the not-yet-flipped items it holds.
-        let dropped = |shard: Option<u32>| match (filter.status, &due) {
-            (Some(Status::Active), Some(due)) => {
-                due.iter().filter(|c| shard.is_none_or(|sh| list_shard(&c.id) == sh)).count()
-            }
-            _ => 0,
-        };
-        let mut streams = Vec::new();
-        match filter.status {
-            None => streams.extend(self.partitions(m, t, None, page, false, now)),
-            Some(st) => {
-                // One partition with `mentor_id` (it holds every shard's), else one per shard.
-                let parts = self.partitions(m, t, Some(st), page, st == Status::Active, now);
-                let sharded = parts.len() > 1;
-                streams.extend(
-                    parts.into_iter().zip(0..).map(|(q, shard)| q.reading_past(dropped(sharded.then_some(shard)))),
-                );
-                if st == Status::Expired {
+        // The stored-`active` items already past expiry count as `expired`.
+        let exact = page.exact();
+        let lapsed = self.unflipped(now, m, t, page.limit, exact).await?;
+        match lapsed.what {
+            Unflipped::Known(due) => {
+                let mut streams = Vec::new();
+                if st == Status::Active {
+                    // Each partition's first Query reads past the lapsed items it holds.
+                    let parts = self.partitions(m, t, Some(Status::Active), page, Lapsed::Not, now);
+                    let sharded = parts.len() > 1;
+                    let dropped = |shard: u32| due.iter().filter(|c| !sharded || list_shard(&c.id) == shard).count();
+                    streams.extend(parts.into_iter().zip(0..).map(|(q, shard)| q.reading_past(dropped(shard))));
+                } else {
+                    streams.extend(self.partitions(m, t, Some(Status::Expired), page, Lapsed::Either, now));
                     let mut items: Vec<(String, Certification)> = due
                         .iter()
-                        .flatten()
                         .map(|c| (sort_key(c.created_at, &c.id), c.clone()))
                         .filter(|(k, _)| page.after.as_deref().is_none_or(|a| k.as_str() < a))
                         .collect();
                     items.sort_by(|a, b| b.0.cmp(&a.0));
                     streams.push(Stream::ready(items));
                 }
+                let b = (!exact).then_some(Budget { spent: lapsed.read, queries: None });
+                Ok((merge(streams, b).await?, due.len() as i64))
+            }
+            Unflipped::Many { from } => {
+                // Too many to read: `active` pages past them, `expired` reads them from the
+                // stored-`active` partitions, both within the page's read budget; their
+                // number comes from the expiry counts.
+                let mut streams = self.partitions(m, t, Some(Status::Active), page, Lapsed::from(st), now);
+                if st == Status::Expired {
+                    streams.extend(self.partitions(m, t, Some(Status::Expired), page, Lapsed::Either, now));
+                }
+                // At most 8 page Queries: one round of the 8 `status=expired` streams, two of
+                // the 4 `active` ones.
+                let b = Some(Budget { spent: lapsed.read, queries: Some(2 * LIST_SHARDS as usize) });
+                futures::future::try_join(merge(streams, b), self.unflipped_count(now, from, t)).await
             }
         }
-        let merged = self.merge(streams, Order::NewestFirst, page.offset(), page.limit, page.after.as_deref()).await?;
-        Ok((merged, due.map_or(0, |d| d.len() as i64)))
     }
 
-    /// The stored-`active` certifications with `expires_at <= now` (the expiry scan has not
-    /// flipped them yet), optionally of one mentor and type. As many as expire between two
-    /// scan runs, whatever the table's size. The index's shards are read at the same time.
-    async fn due_unflipped(
-        &self,
-        now: DateTime<Utc>,
-        mentor_id: Option<&str>,
-        cert_type: Option<&str>,
-    ) -> Result<Vec<Certification>, StoreError> {
-        let shards = (0..LIST_SHARDS).map(|shard| self.due_unflipped_in(shard, now, mentor_id, cert_type));
-        Ok(futures::future::try_join_all(shards).await?.into_iter().flatten().collect())
-    }
-
-    /// [`Store::due_unflipped`] on one shard of `active-by-expiry`, every page.
-    async fn due_unflipped_in(
-        &self,
-        shard: u32,
-        now: DateTime<Utc>,
-        mentor_id: Option<&str>,
-        cert_type: Option<&str>,
-    ) -> Result<Vec<Certification>, StoreError> {
-        let mut e = Expr::new();
-        let of_mentor = mentor_id.map(|m| e.eq(attr::MENTOR_ID, s(m)));
-        let of_type = cert_type.map(|t| e.eq(attr::CERT_TYPE, s(t)));
-        if let Some(f) = Cond::all(of_mentor.into_iter().chain(of_type)) {
-            e.filter(f);
-        }
-        let query = self.active_by_expiry(shard, e, |e, key| e.lt(key, expiry_through(now)))?;
-        let items: Vec<Item> = query.into_paginator().items().send().try_collect().await.map_err(classify)?;
-        items.into_iter().map(from_item).collect()
-    }
-
-    /// The list partitions for the filters, each keeping only the items not expired at `now`
-    /// when `only_not_expired` (`st` is the stored status). Without `mentor_id`: the
+    /// The list partitions for the filters, keeping the items `lapsed` says by their expiry
+    /// at `now` (`st` is the stored status). Without `mentor_id`: the
     /// [`LIST_SHARDS`] shards of the index for (`cert_type`, `st`). With it: the one
     /// (unsharded) partition of the mentor index keyed by every filter given, so a page reads
     /// only matching items, whatever else the mentor holds.
@@ -192,7 +181,7 @@ impl Store {
         cert_type: Option<&str>,
         st: Option<Status>,
         page: &PageRequest,
-        only_not_expired: bool,
+        lapsed: Lapsed,
         now: DateTime<Utc>,
     ) -> Vec<Stream> {
         let keys: Vec<(IndexSpec, String)> = match (mentor_id, cert_type, st) {
@@ -213,8 +202,12 @@ impl Store {
         keys.into_iter()
             .map(|(index, partition)| {
                 let mut q = IndexQuery::new(index, s(partition), Order::NewestFirst);
-                if only_not_expired {
-                    let f = not_expired(&mut q.expr, now);
+                let keep = match lapsed {
+                    Lapsed::Either => None,
+                    Lapsed::Not => Some(q.expr.gt(attr::EXPIRES_AT, ts(now))),
+                    Lapsed::Only => Some(q.expr.le(attr::EXPIRES_AT, ts(now))),
+                };
+                if let Some(f) = keep {
                     q.expr.filter(f);
                 }
                 after(&mut q, page);
@@ -224,9 +217,26 @@ impl Store {
     }
 }
 
-/// The effective-status filter on stored `active` items (`active`: not yet expired).
-fn not_expired(e: &mut Expr, now: DateTime<Utc>) -> Cond {
-    e.gt(attr::EXPIRES_AT, ts(now))
+/// Which stored items a partition keeps by their `expires_at` at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lapsed {
+    /// All of them.
+    Either,
+    /// Not yet expired: effectively `active` when stored `active`.
+    Not,
+    /// Already expired: effectively `expired` when stored `active`.
+    Only,
+}
+
+impl From<Status> for Lapsed {
+    /// What a stored-`active` partition keeps for an effective status filter.
+    fn from(st: Status) -> Self {
+        if st == Status::Expired {
+            Lapsed::Only
+        } else {
+            Lapsed::Not
+        }
+    }
 }
 
 /// Starts a newest-first query right after the cursor's key.

@@ -2,3 +2,4 @@
 pub(crate) mod expiring;
 pub mod list;
 pub(crate) mod merge;
+mod unflipped;
