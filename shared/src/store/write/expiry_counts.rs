@@ -125,7 +125,7 @@ impl ExpiryKey {
         let bucket = Bucket::from_parts(parts.next()?, parts.next()?)?;
         let next = parts.next()?;
         let (cert_type, shard) = match next.strip_prefix("t=") {
-            Some(t) if t.is_empty() => return None,
+            Some("") => return None,
             Some(t) => (Some(t), parts.next()?),
             None => (None, next),
         };
