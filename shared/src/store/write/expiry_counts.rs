@@ -192,4 +192,25 @@ mod tests {
             }
         }
     }
+
+    /// The expiry-count moves of an `active` record moving from `from` to `to` (instant, type).
+    fn moved(from: (&str, &str), to: (&str, &str)) -> Vec<(String, i64)> {
+        let mut d = crate::store::write::counts::Deltas::default();
+        let at = |s: &str| day(s).and_hms_opt(12, 0, 0).unwrap().and_utc();
+        d.add_expiry(at(from.0), from.1, -1);
+        d.add_expiry(at(to.0), to.1, 1);
+        d.expiry().map(|(k, by)| (k.item_id(0), by)).collect()
+    }
+
+    #[test]
+    fn a_type_change_moves_only_typed_keys_and_the_worst_case_is_twelve() {
+        let retyped = moved(("2027-03-26", "a"), ("2027-03-26", "b"));
+        assert_eq!(retyped.len(), 6, "{retyped:?}");
+        assert!(retyped.iter().all(|(id, _)| id.contains("#t=")), "{retyped:?}");
+        // Renewed within a month: the two days, global and typed.
+        assert_eq!(moved(("2027-03-26", "a"), ("2027-03-28", "a")).len(), 4);
+        // Renewed into another year with a type change: every bucket, global and typed.
+        assert_eq!(moved(("2027-03-26", "a"), ("2028-03-26", "b")).len(), 12);
+        assert!(moved(("2027-03-26", "a"), ("2027-03-26", "a")).is_empty());
+    }
 }
