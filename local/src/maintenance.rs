@@ -54,7 +54,7 @@ fn recount_json(r: &shared::store::maintenance::RecountReport) -> serde_json::Va
     let expiry: Vec<_> = r
         .expiry_corrected
         .iter()
-        .map(|d| json!({"count": d.bucket.item_id(0).trim_end_matches("#00"), "stored": d.stored, "actual": d.actual}))
+        .map(|d| json!({"count": d.key.item_id(0).trim_end_matches("#00"), "stored": d.stored, "actual": d.actual}))
         .collect();
     json!({
         "certifications": r.certifications, "keys": r.keys, "corrected": corrected,

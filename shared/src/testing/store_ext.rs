@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Certification, CertificationPatch};
+use crate::store::expiry_counts::Bucket;
 use crate::store::{Store, StoreError};
 
 /// `update` and `delete` without `If-Match`.
@@ -17,6 +18,9 @@ pub trait StoreExt {
     ) -> Result<Certification, StoreError>;
     /// [`Store::delete_if`] without `If-Match`.
     async fn delete(&self, id: &str) -> Result<Certification, StoreError>;
+    /// `Store::expiry_sum` (crate-private): the expiry counts of `buckets`, every shard,
+    /// global when `cert_type` is `None`, else of that type.
+    async fn expiry_counts_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError>;
 }
 
 impl StoreExt for Store {
@@ -31,5 +35,9 @@ impl StoreExt for Store {
 
     async fn delete(&self, id: &str) -> Result<Certification, StoreError> {
         self.delete_if(id, None).await
+    }
+
+    async fn expiry_counts_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError> {
+        self.expiry_sum(cert_type, buckets).await
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use shared::domain::{Certification, CertificationPatch, NewCertification, Status};
+use shared::store::expiry_counts::Bucket;
 use shared::store::{PageRequest, Store};
 use shared::testing::{at, Counts, StoreExt, TestDb};
 
@@ -185,9 +186,105 @@ async fn recount_rebuilds_the_expiry_counts() {
     let one = PageRequest { page: 1, limit: 1, after: None, numbered: true };
     assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 3);
     let report = store.recount().await.unwrap();
-    // Its day, month and year.
-    assert_eq!(report.expiry_corrected.len(), 3, "{report:?}");
+    // Its day, month and year, global and of its type.
+    assert_eq!(report.expiry_corrected.len(), 6, "{report:?}");
     assert!(report.expiry_corrected.iter().all(|d| d.actual == d.stored + 1));
+    let typed: Vec<_> = report.expiry_corrected.iter().filter_map(|d| d.key.cert_type.as_deref()).collect();
+    assert_eq!(typed, [stray.cert_type.as_str(); 3], "{report:?}");
     assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 4);
     assert!(store.recount().await.unwrap().expiry_corrected.is_empty(), "a second run finds nothing");
+}
+
+/// Every expiry count of `buckets` (global and of each of `types`) against the stored-`active`
+/// records of `ids` expiring in it.
+async fn check_typed(store: &Store, ids: &[&str], types: &[&str], buckets: &[Bucket], label: &str) {
+    let mut records = Vec::new();
+    for id in ids {
+        records.extend(store.get(id).await.unwrap().filter(|c| c.status == Status::Active));
+    }
+    for t in std::iter::once(None).chain(types.iter().copied().map(Some)) {
+        for b in buckets {
+            let want = records
+                .iter()
+                .filter(|c| t.is_none_or(|t| c.cert_type == t) && Bucket::of(c.expires_at).contains(b))
+                .count() as i64;
+            assert_eq!(store.expiry_counts_sum(t, &[*b]).await.unwrap(), want, "{label}: {t:?} {b:?}");
+        }
+        // Several buckets at once sum them.
+        let want = records.iter().filter(|c| t.is_none_or(|t| c.cert_type == t)).count() as i64;
+        let years = [Bucket::Year(2026), Bucket::Year(2027)];
+        assert_eq!(store.expiry_counts_sum(t, &years).await.unwrap(), want, "{label}: {t:?} years");
+    }
+}
+
+#[tokio::test]
+async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
+    let db = TestDb::start().await;
+    let store = db.store();
+    let now = at(NOW);
+    let cert = |id: &str, cert_type: &str, expires: &str| {
+        let n = NewCertification {
+            mentor_id: "mentor-1".into(),
+            mentor_name: None,
+            cert_type: cert_type.into(),
+            issued_at: at("2020-01-01T00:00:00Z"),
+            expires_at: at(expires),
+        };
+        Certification::new(id.into(), n, now)
+    };
+    let (a, b) = ("level_1", "level_2");
+    let ids = ["cert-t1", "cert-t2", "cert-t3", "cert-t4"];
+    // Every day, month and year any of them is stored active at, and some no record is.
+    let days = ["2026-04-10", "2026-06-15", "2026-06-20", "2026-07-05", "2027-02-01", "2026-06-16"];
+    let mut buckets: Vec<Bucket> = days.iter().flat_map(|d| Bucket::of(at(&format!("{d}T12:00:00Z")))).collect();
+    buckets.sort();
+    buckets.dedup();
+    let check = |label: &'static str| {
+        let (store, buckets) = (&store, &buckets);
+        async move { check_typed(store, &ids, &[a, b, "other"], buckets, label).await }
+    };
+    store.create(&cert("cert-t1", a, "2026-06-15T12:00:00Z")).await.unwrap();
+    check("created a").await;
+    store.create(&cert("cert-t2", b, "2026-06-20T12:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t3", a, "2026-04-10T08:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t4", b, "2027-02-01T00:00:00Z")).await.unwrap();
+    check("created b").await;
+    // A type change alone: the global buckets stay, the typed ones move a -> b.
+    let to_b = CertificationPatch { cert_type: Some(b.into()), ..Default::default() };
+    let (r, n) = db.counter.measure(store.update("cert-t1", &to_b, now)).await;
+    assert_eq!(r.unwrap().cert_type, b);
+    assert_eq!(n.of("TransactWriteItems"), 1, "{n:?}");
+    check("type a -> b").await;
+    // A renewal across a month, with a type change at once (b -> a).
+    let renew = CertificationPatch {
+        expires_at: Some(at("2026-07-05T12:00:00Z")),
+        cert_type: Some(a.into()),
+        ..Default::default()
+    };
+    assert_eq!(store.update("cert-t2", &renew, now).await.unwrap().renewal_count, 1);
+    check("renewed").await;
+    let suspend = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
+    store.update("cert-t1", &suspend, now).await.unwrap();
+    check("suspended").await;
+    // A suspended record's type change moves nothing; reactivated, it enters under its new type.
+    let to_a = CertificationPatch { cert_type: Some(a.into()), ..Default::default() };
+    store.update("cert-t1", &to_a, now).await.unwrap();
+    check("suspended, retyped").await;
+    let back = CertificationPatch { status: Some(Status::Active), ..Default::default() };
+    store.update("cert-t1", &back, now).await.unwrap();
+    check("reactivated").await;
+    // The scan's flip takes cert-t3 out of a's buckets.
+    let later = at("2026-04-11T00:00:00Z");
+    let due = store.get("cert-t3").await.unwrap().unwrap();
+    assert!(store.mark_expired(&due, later).await.unwrap());
+    check("flipped").await;
+    store.delete("cert-t4").await.unwrap();
+    check("deleted").await;
+    let report = store.recount().await.unwrap();
+    assert!(report.expiry_corrected.is_empty() && report.corrected.is_empty(), "{report:?}");
+    // What is left: cert-t1 (a, 2026-06-15) and cert-t2 (a, 2026-07-05), nothing of b.
+    let year = [Bucket::Year(2026)];
+    assert_eq!(store.expiry_counts_sum(Some(a), &year).await.unwrap(), 2);
+    assert_eq!(store.expiry_counts_sum(Some(b), &year).await.unwrap(), 0);
+    assert_eq!(store.expiry_counts_sum(None, &[Bucket::Month(2026, 6), Bucket::Month(2026, 7)]).await.unwrap(), 2);
 }

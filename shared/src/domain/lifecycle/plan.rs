@@ -45,7 +45,10 @@ fn create(stored: Stored<'_>, c: &Certification) -> Result<Transition, DomainErr
         fields: FieldChanges { status: expired.then_some(Status::Expired), ..Default::default() },
         renewal: None,
         moves: Moves::Moved { from: None, to: Some(Standing { status, ..Standing::of(c) }) },
-        expiry: ActiveExpiry { before: None, after: (status == Status::Active).then_some(c.expires_at) },
+        expiry: ActiveExpiry {
+            before: None,
+            after: (status == Status::Active).then(|| (c.expires_at, c.cert_type.clone())),
+        },
     })
 }
 
@@ -70,7 +73,7 @@ fn expire(stored: Stored<'_>, now: DateTime<Utc>) -> Result<Transition, DomainEr
         fields: FieldChanges { status: Some(Status::Expired), ..Default::default() },
         renewal: None,
         moves: Moves::Moved { from: Some(Standing::of(c)), to: Some(to) },
-        expiry: ActiveExpiry { before: Some(c.expires_at), after: None },
+        expiry: ActiveExpiry { before: ActiveExpiry::of(Some(c)), after: None },
     })
 }
 
@@ -195,10 +198,16 @@ fn update(
         None => ActiveExpiry::default(),
         Some(o) => {
             let after_status = status.unwrap_or(o.status);
-            let after = (after_status == Status::Active).then(|| patch.expires_at.unwrap_or(o.expires_at));
+            // The typed buckets follow the type: a type change of an `active` record moves
+            // them even when `expires_at` stays.
+            let after = (after_status == Status::Active).then(|| {
+                let ct = patch.cert_type.clone().unwrap_or_else(|| o.cert_type.clone());
+                (patch.expires_at.unwrap_or(o.expires_at), ct)
+            });
             let expiry = ActiveExpiry { before: ActiveExpiry::of(Some(o)), after };
             if expiry.before != expiry.after {
-                // The buckets moved are the ones the read record stands in: only while it does.
+                // The buckets moved are the ones the read record stands in: only while it does
+                // (its type is guarded with the counts, `TypeIs`).
                 guards.push(Guard::ExpiresAt(o.expires_at));
             }
             expiry

@@ -175,20 +175,21 @@ pub enum Moves {
     },
 }
 
-/// The `expires_at` a record is stored `active` with, before and after a change (`None`: not
-/// stored `active`, or absent): what moves in the expiry counts behind `/expiring`'s total.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where a record is stored `active` before and after a change: its `expires_at` and
+/// `cert_type` (`None`: not stored `active`, or absent). What moves in the expiry counts:
+/// the global buckets follow `expires_at`, the typed ones both (so a type change moves them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActiveExpiry {
     /// Before the change.
-    pub before: Option<DateTime<Utc>>,
+    pub before: Option<(DateTime<Utc>, String)>,
     /// After the change.
-    pub after: Option<DateTime<Utc>>,
+    pub after: Option<(DateTime<Utc>, String)>,
 }
 
 impl ActiveExpiry {
-    /// The stored-`active` expiry of a stored record (`None` when absent or not `active`).
-    pub fn of(c: Option<&Certification>) -> Option<DateTime<Utc>> {
-        c.filter(|c| c.status == Status::Active).map(|c| c.expires_at)
+    /// The stored-`active` expiry and type of a stored record (`None`: absent or not `active`).
+    pub fn of(c: Option<&Certification>) -> Option<(DateTime<Utc>, String)> {
+        c.filter(|c| c.status == Status::Active).map(|c| (c.expires_at, c.cert_type.clone()))
     }
 }
 
@@ -244,14 +245,17 @@ impl Transition {
         }
     }
 
-    /// The expiry-count moves: −1 at the `expires_at` a record was stored `active` with, +1
-    /// at the one it is stored `active` with after (nothing when those are equal).
-    pub fn expiry_tally(&self) -> Vec<(DateTime<Utc>, i64)> {
-        let ActiveExpiry { before, after } = self.expiry;
+    /// The expiry-count moves: −1 at the `expires_at` and type a record was stored `active`
+    /// with, +1 at the ones it is stored `active` with after (nothing when those are equal).
+    /// The store adds each to the global and the typed buckets: a type change alone nets to
+    /// nothing in the global ones.
+    pub fn expiry_tally(&self) -> Vec<(DateTime<Utc>, String, i64)> {
+        let ActiveExpiry { before, after } = &self.expiry;
         if before == after {
             return Vec::new();
         }
-        before.map(|b| (b, -1)).into_iter().chain(after.map(|a| (a, 1))).collect()
+        let out = before.clone().map(|(at, ct)| (at, ct, -1));
+        out.into_iter().chain(after.clone().map(|(at, ct)| (at, ct, 1))).collect()
     }
 
     /// The change from stored image `old` to `new` (either absent), as the table's stream

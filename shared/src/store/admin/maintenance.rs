@@ -17,7 +17,7 @@ use crate::store::dynamo::handle::Store;
 use crate::store::schema::item::{from_item, index_attributes};
 use crate::store::schema::table::attr;
 use crate::store::write::counts::{count_of, CountKey, Deltas};
-use crate::store::write::expiry_counts::Bucket;
+use crate::store::write::expiry_counts::ExpiryKey;
 
 /// What `migrate` did, per certification.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,11 +43,12 @@ pub struct Drift {
     pub actual: i64,
 }
 
-/// One expiry bucket whose stored value differed from the certifications.
+/// One expiry count (a bucket, global or of one type) whose stored value differed from the
+/// certifications.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpiryDrift {
-    /// The bucket.
-    pub bucket: Bucket,
+    /// The expiry count.
+    pub key: ExpiryKey,
     /// What its count items summed to.
     pub stored: i64,
     /// What the stored-`active` certifications add up to (now stored).
@@ -63,9 +64,9 @@ pub struct RecountReport {
     pub keys: u64,
     /// What was corrected (empty when nothing drifted).
     pub corrected: Vec<Drift>,
-    /// Distinct expiry buckets checked.
+    /// Distinct expiry counts checked (buckets, global and typed).
     pub buckets: u64,
-    /// The expiry buckets corrected (empty when nothing drifted).
+    /// The expiry counts corrected (empty when nothing drifted).
     pub expiry_corrected: Vec<ExpiryDrift>,
 }
 
@@ -131,25 +132,25 @@ impl Store {
     pub async fn recount(&self) -> Result<RecountReport, StoreError> {
         let mut actual = Deltas::default();
         let mut stored: BTreeMap<CountKey, i64> = BTreeMap::new();
-        let mut stored_expiry: BTreeMap<Bucket, i64> = BTreeMap::new();
+        let mut stored_expiry: BTreeMap<ExpiryKey, i64> = BTreeMap::new();
         let mut certifications = 0u64;
         self.scan_all(|item| {
             if let Some((key, _)) = item_id(&item).and_then(CountKey::parse) {
                 *stored.entry(key).or_default() += count_of(&item)?;
-            } else if let Some((bucket, _)) = item_id(&item).and_then(Bucket::parse) {
-                *stored_expiry.entry(bucket).or_default() += count_of(&item)?;
+            } else if let Some((key, _)) = item_id(&item).and_then(ExpiryKey::parse) {
+                *stored_expiry.entry(key).or_default() += count_of(&item)?;
             } else if is_certification(&item) {
                 let c = from_item(item)?;
                 actual.add(&c.mentor_id, &c.cert_type, c.status, 1);
                 if c.status == Status::Active {
-                    actual.add_expiry(c.expires_at, 1);
+                    actual.add_expiry(c.expires_at, &c.cert_type, 1);
                 }
                 certifications += 1;
             }
             Ok(())
         })
         .await?;
-        let actual_expiry: BTreeMap<Bucket, i64> = actual.expiry().map(|(b, d)| (*b, d)).collect();
+        let actual_expiry: BTreeMap<ExpiryKey, i64> = actual.expiry().map(|(k, d)| (k.clone(), d)).collect();
         let actual: BTreeMap<CountKey, i64> = actual.iter().map(|(k, d)| (k.clone(), d)).collect();
         let mut keys: Vec<&CountKey> = actual.keys().chain(stored.keys()).collect();
         keys.sort();
@@ -166,17 +167,17 @@ impl Store {
                 report.corrected.push(Drift { key: key.clone(), stored: have, actual: want });
             }
         }
-        let mut buckets: Vec<&Bucket> = actual_expiry.keys().chain(stored_expiry.keys()).collect();
-        buckets.sort();
-        buckets.dedup();
-        report.buckets = buckets.len() as u64;
-        for bucket in buckets {
-            let have = stored_expiry.get(bucket).copied().unwrap_or(0);
-            let want = actual_expiry.get(bucket).copied().unwrap_or(0);
+        let mut expiry_keys: Vec<&ExpiryKey> = actual_expiry.keys().chain(stored_expiry.keys()).collect();
+        expiry_keys.sort();
+        expiry_keys.dedup();
+        report.buckets = expiry_keys.len() as u64;
+        for key in expiry_keys {
+            let have = stored_expiry.get(key).copied().unwrap_or(0);
+            let want = actual_expiry.get(key).copied().unwrap_or(0);
             if have != want {
-                tracing::warn!(bucket = %bucket.item_id(0), stored = have, actual = want, "recount corrected an expiry count");
-                writes.push((bucket.item_id(0), want - have));
-                report.expiry_corrected.push(ExpiryDrift { bucket: *bucket, stored: have, actual: want });
+                tracing::warn!(key = %key.item_id(0), stored = have, actual = want, "recount corrected an expiry count");
+                writes.push((key.item_id(0), want - have));
+                report.expiry_corrected.push(ExpiryDrift { key: key.clone(), stored: have, actual: want });
             }
         }
         let adds = writes.into_iter().map(|(id, by)| async move {

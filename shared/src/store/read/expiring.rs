@@ -14,7 +14,7 @@ use crate::store::read::merge::{IndexQuery, Order, Stream};
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::shard_value;
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
-use crate::store::write::expiry_counts::{Bucket, EXPIRY_COUNT_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey, EXPIRY_COUNT_SHARDS};
 
 impl Store {
     /// Effectively active certifications with `now < expires_at <= now + days`, soonest
@@ -76,12 +76,21 @@ impl Store {
             (Some(a), Some(b)) if d0 != d1 => Bucket::covering(a, b),
             _ => Vec::new(),
         };
-        let ids: Vec<String> =
-            inner.iter().flat_map(|b| (0..EXPIRY_COUNT_SHARDS).map(move |sh| b.item_id(sh))).collect();
-        let (counts, whole) = futures::future::join(counts, self.sum_items(&ids)).await;
+        let (counts, whole) = futures::future::join(counts, self.expiry_sum(None, &inner)).await;
         let edges = counts.into_iter().sum::<Result<u64, StoreError>>()?;
         // A sum below zero can only be drift (see `recount`): it counts as none.
         Ok(edges + u64::try_from(whole?).unwrap_or(0))
+    }
+
+    /// Sum of the expiry counts of `buckets` (every shard), global when `cert_type` is None,
+    /// else of that type. Strongly consistent (sum_items).
+    pub(crate) async fn expiry_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError> {
+        let ids: Vec<String> = buckets
+            .iter()
+            .map(|b| ExpiryKey::new(*b, cert_type))
+            .flat_map(|k| (0..EXPIRY_COUNT_SHARDS).map(move |sh| k.item_id(sh)))
+            .collect();
+        self.sum_items(&ids).await
     }
 
     /// How many items `q` matches: COUNT Queries, every page (the SDK's paginator).

@@ -32,7 +32,7 @@ use crate::store::dynamo::error::{built, classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
 use crate::store::schema::table::attr;
-use crate::store::write::expiry_counts::{Bucket, EXPIRY_COUNT_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey, EXPIRY_COUNT_SHARDS};
 
 /// Shards of an unmentored key of a stored status other than `active`.
 pub const COUNT_SHARDS: u32 = 16;
@@ -103,7 +103,7 @@ impl CountKey {
 
 /// Net changes to counts and expiry counts, zero entries dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Deltas(BTreeMap<CountKey, i64>, BTreeMap<Bucket, i64>);
+pub struct Deltas(BTreeMap<CountKey, i64>, BTreeMap<ExpiryKey, i64>);
 
 impl Deltas {
     /// Adds `by` to the four keys a certification with these values counts under.
@@ -114,10 +114,13 @@ impl Deltas {
         self.0.retain(|_, d| *d != 0);
     }
 
-    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry).
-    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, by: i64) {
+    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry),
+    /// global and of `cert_type`: six keys.
+    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, cert_type: &str, by: i64) {
         for b in Bucket::of(at) {
-            *self.1.entry(b).or_default() += by;
+            for k in [ExpiryKey::new(b, None), ExpiryKey::new(b, Some(cert_type))] {
+                *self.1.entry(k).or_default() += by;
+            }
         }
         self.1.retain(|_, d| *d != 0);
     }
@@ -127,8 +130,8 @@ impl Deltas {
         self.0.is_empty() && self.1.is_empty()
     }
 
-    /// Each expiry bucket whose count changes, and by how much.
-    pub fn expiry(&self) -> impl Iterator<Item = (&Bucket, i64)> {
+    /// Each expiry count whose value changes, and by how much.
+    pub fn expiry(&self) -> impl Iterator<Item = (&ExpiryKey, i64)> {
         self.1.iter().map(|(b, d)| (b, *d))
     }
 
@@ -144,11 +147,15 @@ fn random_shard(shards: u32) -> u32 {
 }
 
 impl Store {
-    /// The transaction parts that apply `deltas`: one `ADD` per key and per expiry bucket, on
-    /// a random shard.
+    /// The transaction parts that apply `deltas`: one `ADD` per key and per expiry key, on
+    /// a random shard. At most 8 counts (a status and type change) and 12 expiry counts (an
+    /// `active` record renewed into another year: 3 buckets out and 3 in, global and typed),
+    /// never both at once (both before and after `active`: no status change, 4 counts), so a
+    /// write is at most 1 + 4 + 12 = 17 parts (a status change: 1 + 8 + 6; a create with its
+    /// idempotency record: 1 + 1 + 4 + 6), far below TransactWriteItems' 100.
     pub(crate) fn count_updates(&self, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
         let counts = deltas.iter().map(|(key, d)| (key.item_id(random_shard(key.shards())), d));
-        let expiry = deltas.expiry().map(|(b, d)| (b.item_id(random_shard(EXPIRY_COUNT_SHARDS)), d));
+        let expiry = deltas.expiry().map(|(k, d)| (k.item_id(random_shard(EXPIRY_COUNT_SHARDS)), d));
         counts
             .chain(expiry)
             .map(|(shard, d)| {

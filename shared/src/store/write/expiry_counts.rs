@@ -9,6 +9,11 @@
 //! `count#x=m#2027-03#<sc>`, `count#x=y#2027#<sc>`. Each bucket is as hot as the `active`
 //! count (a day of creates all expire on one day a year later), so each is split into
 //! [`EXPIRY_COUNT_SHARDS`]: a write adds to a random shard, a read sums them all.
+//!
+//! Each bucket is also kept per `cert_type` ([`ExpiryKey`]), so a list filtered by type can
+//! count its stored-`active` records already past expiry without reading them:
+//! `count#x=d#2027-03-26#t=<cert_type>#<sc>`. A `cert_type` never holds `#` and a shard is
+//! digits, so `t=` tells the two apart; the global ids are unchanged.
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// The prefix of an expiry count item's id: `counts::COUNT_ID_PREFIX` (`count#`) and `x=`.
@@ -35,25 +40,23 @@ impl Bucket {
         [Bucket::Day(d), Bucket::Month(d.year(), d.month()), Bucket::Year(d.year())]
     }
 
-    /// The id of this bucket's count item `shard`.
+    /// The id of this bucket's global count item `shard` (`ExpiryKey::item_id`).
     pub fn item_id(&self, shard: u32) -> String {
-        let b = match self {
+        format!("{PREFIX}{}#{shard:02}", self.part())
+    }
+
+    /// The bucket's part of an id: `d#2027-03-26`, `m#2027-03` or `y#2027`.
+    fn part(&self) -> String {
+        match self {
             Bucket::Day(d) => format!("d#{}", d.format("%Y-%m-%d")),
             Bucket::Month(y, m) => format!("m#{y:04}-{m:02}"),
             Bucket::Year(y) => format!("y#{y:04}"),
-        };
-        format!("{PREFIX}{b}#{shard:02}")
+        }
     }
 
-    /// The bucket and shard of an expiry count item's id; `None` for any other id.
-    pub fn parse(id: &str) -> Option<(Bucket, u32)> {
-        let rest = id.strip_prefix(PREFIX)?;
-        let mut parts = rest.split('#');
-        let (kind, value, shard) = (parts.next()?, parts.next()?, parts.next()?.parse().ok()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        let bucket = match kind {
+    /// The bucket of an id's `kind` (`d`, `m`, `y`) and value; `None` when malformed.
+    fn from_parts(kind: &str, value: &str) -> Option<Bucket> {
+        Some(match kind {
             "d" => Bucket::Day(NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?),
             "m" => {
                 let (y, m) = value.split_once('-')?;
@@ -63,8 +66,7 @@ impl Bucket {
             }
             "y" => Bucket::Year(value.parse().ok()?),
             _ => return None,
-        };
-        Some((bucket, shard))
+        })
     }
 
     /// The fewest buckets covering the whole days `first..=last` exactly (none when empty):
@@ -94,6 +96,44 @@ impl Bucket {
     }
 }
 
+/// One expiry count: a bucket, over every type (`None`) or of one `cert_type`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExpiryKey {
+    /// The day, month or year.
+    pub bucket: Bucket,
+    /// One type's, or `None` for every type.
+    pub cert_type: Option<String>,
+}
+
+impl ExpiryKey {
+    /// The key of `bucket` for `cert_type` (`None`: every type).
+    pub fn new(bucket: Bucket, cert_type: Option<&str>) -> Self {
+        Self { bucket, cert_type: cert_type.map(str::to_owned) }
+    }
+
+    /// The id of this key's count item `shard`.
+    pub fn item_id(&self, shard: u32) -> String {
+        match &self.cert_type {
+            None => self.bucket.item_id(shard),
+            Some(t) => format!("{PREFIX}{}#t={t}#{shard:02}", self.bucket.part()),
+        }
+    }
+
+    /// The key and shard of an expiry count item's id; `None` for any other id.
+    pub fn parse(id: &str) -> Option<(ExpiryKey, u32)> {
+        let mut parts = id.strip_prefix(PREFIX)?.split('#');
+        let bucket = Bucket::from_parts(parts.next()?, parts.next()?)?;
+        let next = parts.next()?;
+        let (cert_type, shard) = match next.strip_prefix("t=") {
+            Some("") => return None,
+            Some(t) => (Some(t), parts.next()?),
+            None => (None, next),
+        };
+        let shard = shard.parse().ok()?;
+        parts.next().is_none().then(|| (ExpiryKey::new(bucket, cert_type), shard))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,12 +145,30 @@ mod tests {
     #[test]
     fn ids_round_trip_and_stay_apart_from_the_other_counts() {
         for b in [Bucket::Day(day("2027-03-26")), Bucket::Month(2027, 3), Bucket::Year(2027)] {
-            assert_eq!(Bucket::parse(&b.item_id(7)), Some((b, 7)));
+            for t in [None, Some("peer"), Some("level_1")] {
+                let k = ExpiryKey::new(b, t);
+                assert_eq!(ExpiryKey::parse(&k.item_id(7)), Some((k, 7)));
+            }
         }
+        // The global ids are the ones deployed before typed counts.
         assert_eq!(Bucket::Day(day("2027-03-26")).item_id(3), "count#x=d#2027-03-26#03");
-        assert_eq!(Bucket::Month(2027, 3).item_id(0), "count#x=m#2027-03#00");
-        assert_eq!(Bucket::parse("count#m=*#t=*#s=active#00"), None);
-        assert_eq!(Bucket::parse("count#x=m#2027-13#00"), None);
+        assert_eq!(ExpiryKey::new(Bucket::Month(2027, 3), None).item_id(0), "count#x=m#2027-03#00");
+        assert_eq!(ExpiryKey::new(Bucket::Year(2027), Some("peer")).item_id(15), "count#x=y#2027#t=peer#15");
+        // A type that looks like a shard stays a type.
+        let k = ExpiryKey::new(Bucket::Year(2027), Some("12"));
+        assert_eq!(ExpiryKey::parse(&k.item_id(1)), Some((k, 1)));
+        for other in [
+            "count#m=*#t=*#s=active#00",
+            "count#m=*#t=peer#s=active#00",
+            "count#x=m#2027-13#00",
+            "count#x=y#2027#t=#00",
+            "count#x=y#2027#t=peer",
+            "count#x=y#2027#t=peer#00#01",
+            "count#x=y#2027#00#01",
+            "cert-01",
+        ] {
+            assert_eq!(ExpiryKey::parse(other), None, "{other}");
+        }
     }
 
     #[test]
@@ -133,5 +191,26 @@ mod tests {
                 d = d.succ_opt().unwrap();
             }
         }
+    }
+
+    /// The expiry-count moves of an `active` record moving from `from` to `to` (instant, type).
+    fn moved(from: (&str, &str), to: (&str, &str)) -> Vec<(String, i64)> {
+        let mut d = crate::store::write::counts::Deltas::default();
+        let at = |s: &str| day(s).and_hms_opt(12, 0, 0).unwrap().and_utc();
+        d.add_expiry(at(from.0), from.1, -1);
+        d.add_expiry(at(to.0), to.1, 1);
+        d.expiry().map(|(k, by)| (k.item_id(0), by)).collect()
+    }
+
+    #[test]
+    fn a_type_change_moves_only_typed_keys_and_the_worst_case_is_twelve() {
+        let retyped = moved(("2027-03-26", "a"), ("2027-03-26", "b"));
+        assert_eq!(retyped.len(), 6, "{retyped:?}");
+        assert!(retyped.iter().all(|(id, _)| id.contains("#t=")), "{retyped:?}");
+        // Renewed within a month: the two days, global and typed.
+        assert_eq!(moved(("2027-03-26", "a"), ("2027-03-28", "a")).len(), 4);
+        // Renewed into another year with a type change: every bucket, global and typed.
+        assert_eq!(moved(("2027-03-26", "a"), ("2028-03-26", "b")).len(), 12);
+        assert!(moved(("2027-03-26", "a"), ("2027-03-26", "a")).is_empty());
     }
 }

@@ -122,8 +122,8 @@ pub(crate) fn deltas(t: &Transition) -> Deltas {
     for (standing, by) in t.tally() {
         d.add(&standing.mentor_id, &standing.cert_type, standing.status, by);
     }
-    for (at, by) in t.expiry_tally() {
-        d.add_expiry(at, by);
+    for (at, cert_type, by) in t.expiry_tally() {
+        d.add_expiry(at, &cert_type, by);
     }
     d
 }
