@@ -12,7 +12,6 @@ use shared::store::{ListFilter, PageRequest};
 use shared::testing::{at, certification, Counts, TestDb};
 
 const NOW: &str = "2026-03-26T10:00:00Z";
-const LIMIT: u32 = 7;
 
 fn record(i: usize, status: Status, created: DateTime<Utc>, expires: DateTime<Utc>) -> Certification {
     let mut c = certification(&format!("cert-{i:05}"), "2027-01-01T00:00:00Z");
@@ -102,7 +101,7 @@ fn filters() -> Vec<ListFilter> {
 /// stream, the unflipped read included) plus one round's overshoot per stream, today's COUNT
 /// (≤ 16), the 10 records expiring later today, and with `mentor_id` the mentor's
 /// stored-`active` records (≤ 60 here). None of it grows with the lapsed records.
-fn within_bound(f: &ListFilter, c: &Counts) -> Result<(), String> {
+fn within_bound(f: &ListFilter, limit: u32, c: &Counts) -> Result<(), String> {
     let streams = match (&f.mentor_id, f.status) {
         (Some(_), _) => 2,
         (None, Some(Status::Expired)) => 8,
@@ -110,7 +109,7 @@ fn within_bound(f: &ListFilter, c: &Counts) -> Result<(), String> {
     };
     let queries = 4 + 8 + 4 + 4 + 1;
     let mentor_read = if f.mentor_id.is_some() { 60 } else { 0 };
-    let scanned = 2 * (i64::from(LIMIT) + 1) + 2 * streams as i64 + 16 + 10 + mentor_read;
+    let scanned = 2 * (i64::from(limit) + 1) + 2 * streams as i64 + 16 + 10 + mentor_read;
     if c.of("Query") > queries || c.of("BatchGetItem") > 6 || c.query_scanned > scanned {
         return Err(format!("{f:?}: {c:?} (bound: {queries} Queries, {scanned} scanned, 6 BatchGetItems)"));
     }
@@ -118,21 +117,21 @@ fn within_bound(f: &ListFilter, c: &Counts) -> Result<(), String> {
 }
 
 /// Walks `f` by cursor to its end: every page's total, the ids in order, each page's cost.
-async fn walk(db: &TestDb, f: &ListFilter, now: DateTime<Utc>, want: &[String]) -> usize {
+async fn walk(db: &TestDb, f: &ListFilter, limit: u32, now: DateTime<Utc>, want: &[String]) -> usize {
     let store = db.store();
-    let mut page = PageRequest { page: 1, limit: LIMIT, after: None, numbered: false };
+    let mut page = PageRequest { page: 1, limit, after: None, numbered: false };
     let (mut got, mut pages, mut short) = (Vec::new(), 0, 0);
     loop {
         let (p, counts) = db.counter.measure(store.list(f, now, &page)).await;
         let p = p.unwrap();
         assert_eq!(p.total, want.len() as u64, "{f:?} page {pages}: total");
-        within_bound(f, &counts).unwrap();
-        short += usize::from(p.items.len() < LIMIT as usize && p.next.is_some());
+        within_bound(f, limit, &counts).unwrap();
+        short += usize::from(p.items.len() < limit as usize && p.next.is_some());
         got.extend(p.items.iter().map(|c| c.id.clone()));
         pages += 1;
         assert!(pages <= 400, "{f:?}: no end after 400 pages");
         match p.next {
-            Some(next) => page = PageRequest { page: page.page + 1, limit: LIMIT, after: Some(next), numbered: false },
+            Some(next) => page = PageRequest { page: page.page + 1, limit, after: Some(next), numbered: false },
             None => break,
         }
     }
@@ -152,20 +151,21 @@ async fn status_lists_stay_exact_and_bounded_while_the_scan_stalls() {
     for f in filters() {
         let want = expected(&certs, &f, now);
         assert!(!want.is_empty(), "{f:?}");
-        short += walk(&db, &f, now, &want).await;
+        short += walk(&db, &f, 7, now, &want).await;
     }
     // The read budget ended pages early: the walks above went through that path.
     assert!(short > 0);
 }
 
 #[tokio::test]
-async fn a_few_lapsed_records_are_read_and_paged_exactly() {
-    // Below the unflipped read's limit: they are read whole (the usual case).
+async fn a_few_lapsed_records_are_read_whole_and_pages_stay_full() {
+    // Within what the unflipped read asks each shard for (5 at `limit=20`): they are read
+    // whole (the usual case), so every page but the last is full.
     let db = TestDb::start().await;
     let certs = table(6);
     db.put_stored(&certs).await.unwrap();
     let now = at(NOW);
     for f in filters() {
-        walk(&db, &f, now, &expected(&certs, &f, now)).await;
+        assert_eq!(walk(&db, &f, 20, now, &expected(&certs, &f, now)).await, 0, "{f:?}: short pages");
     }
 }

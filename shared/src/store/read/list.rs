@@ -165,7 +165,7 @@ impl Store {
                 // At most 8 page Queries: one round of the 8 `status=expired` streams, two of
                 // the 4 `active` ones.
                 let b = Some(Budget { spent: lapsed.read, queries: Some(2 * LIST_SHARDS as usize) });
-                futures::future::try_join(merge(streams, b), self.unflipped_count(now, from, t)).await
+                futures::future::try_join(merge(streams, b), self.unflipped_count(now, from, (m, t))).await
             }
         }
     }

@@ -8,14 +8,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 use crate::domain::{Certification, Status};
-use crate::store::dynamo::attrs::{s, ts};
+use crate::store::dynamo::attrs::s;
 use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Cond, Expr};
 use crate::store::dynamo::handle::Store;
 use crate::store::read::merge::{IndexQuery, Order};
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
-use crate::store::schema::item::{from_item, mentor_status_pk, mentor_type_status_pk, shard_value};
-use crate::store::schema::table::{attr, BY_EXPIRY, BY_MENTOR_STATUS, BY_MENTOR_TYPE_STATUS, LIST_SHARDS};
+use crate::store::schema::item::{from_item, shard_value};
+use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
 use crate::store::write::expiry_counts::Bucket;
 
 /// Items each `active-by-expiry` shard is asked for (evaluated, before the list's filters):
@@ -24,7 +24,7 @@ use crate::store::write::expiry_counts::Bucket;
 /// yearly is ~2 in all, so knowing them is the usual case, and with more the read stays
 /// within what the page may read (`?status=active&limit=1`: 8 of its 18).
 fn known_per_shard(limit: u32) -> i32 {
-    i32::try_from(limit.saturating_add(1).div_ceil(LIST_SHARDS).clamp(2, 8)).unwrap_or(8)
+    i32::try_from((limit / LIST_SHARDS).clamp(2, 8)).unwrap_or(8)
 }
 
 /// Items each shard's COUNT of today's lapsed records may read before the count falls back
@@ -65,8 +65,7 @@ impl Store {
     /// The unflipped records at `now` of the filters (`mentor_id`, `cert_type`). One Query per
     /// shard, each reading at most [`known_per_shard`] items. When there are more: for a page
     /// asked by number (`whole`: it must hold exactly its positions, so it needs them all),
-    /// every one, read on; with `mentor_id`, the mentor's stored-`active` records (one
-    /// partition: what one mentor holds); else only a bound to count them from.
+    /// every one, read on; else only a bound to count them from.
     pub(super) async fn unflipped(
         &self,
         now: DateTime<Utc>,
@@ -88,10 +87,6 @@ impl Store {
             let shards = futures::future::try_join_all(reads).await?;
             let more = shards.iter().map(|(_, n)| n).sum::<usize>();
             let known = shards.into_iter().flat_map(|(items, _)| items).collect();
-            return Ok(UnflippedRead { what: Unflipped::Known(known), read: read + more });
-        }
-        if let Some(m) = mentor_id {
-            let (known, more) = self.mentor_unflipped(now, m, cert_type).await?;
             return Ok(UnflippedRead { what: Unflipped::Known(known), read: read + more });
         }
         // A shard's first returned item is its earliest match; one that returned none has
@@ -150,34 +145,7 @@ impl Store {
         Ok(ShardRead { items, more_from, scanned: usize::try_from(out.scanned_count).unwrap_or(0) })
     }
 
-    /// A mentor's stored-`active` records (of `cert_type`) already past expiry, and the items
-    /// read: one partition of the mentor index, read whole (what one mentor holds).
-    async fn mentor_unflipped(
-        &self,
-        now: DateTime<Utc>,
-        mentor_id: &str,
-        cert_type: Option<&str>,
-    ) -> Result<(Vec<Certification>, usize), StoreError> {
-        let (index, partition) = match cert_type {
-            Some(t) => (BY_MENTOR_TYPE_STATUS, mentor_type_status_pk(mentor_id, t, Status::Active)),
-            None => (BY_MENTOR_STATUS, mentor_status_pk(mentor_id, Status::Active)),
-        };
-        let mut q = IndexQuery::new(index, s(partition), Order::NewestFirst);
-        let lapsed = q.expr.le(attr::EXPIRES_AT, ts(now));
-        q.expr.filter(lapsed);
-        let mut pages = self.query(&q)?.into_paginator().send();
-        let (mut items, mut read) = (Vec::new(), 0usize);
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(classify)?;
-            read += usize::try_from(page.scanned_count).unwrap_or(0);
-            for item in page.items.unwrap_or_default() {
-                items.push(from_item(item)?);
-            }
-        }
-        Ok((items, read))
-    }
-
-    /// How many stored-`active` records (of `cert_type`) have `from <= expires_at <= now`:
+    /// How many stored-`active` records of the filters have `from <= expires_at <= now`:
     /// the expiry counts from `from`'s day to yesterday ([`before_today`]), plus a COUNT of
     /// today's (the unflipped ones alone: a flipped record left the index).
     /// When today holds more than that COUNT may read, today's expiry count minus a COUNT of
@@ -186,7 +154,7 @@ impl Store {
         &self,
         now: DateTime<Utc>,
         from: DateTime<Utc>,
-        cert_type: Option<&str>,
+        (mentor_id, cert_type): (Option<&str>, Option<&str>),
     ) -> Result<i64, StoreError> {
         let today = now.date_naive();
         let start = today.and_time(NaiveTime::MIN).and_utc();
@@ -199,7 +167,7 @@ impl Store {
         };
         let (before, lapsed_today) = futures::future::try_join(
             before,
-            self.count_expiring(from.max(start), now, cert_type, Some(TODAY_PER_SHARD)),
+            self.count_expiring(from.max(start), now, (mentor_id, cert_type), Some(TODAY_PER_SHARD)),
         )
         .await?;
         if let Some(n) = lapsed_today {
@@ -208,20 +176,20 @@ impl Store {
         let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
         let (today_n, later) = futures::future::try_join(
             self.expiry_sum(cert_type, &[Bucket::Day(today)]),
-            self.count_expiring(now + TimeDelta::seconds(1), end, cert_type, None),
+            self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None),
         )
         .await?;
         let later = later.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
         Ok(before + today_n - later)
     }
 
-    /// COUNT of the stored-`active` records (of `cert_type`) with `first <= expires_at <=
+    /// COUNT of the stored-`active` records (of the filters) with `first <= expires_at <=
     /// last`, over every shard; `None` when a shard had more than `per_shard` to read.
     async fn count_expiring(
         &self,
         first: DateTime<Utc>,
         last: DateTime<Utc>,
-        cert_type: Option<&str>,
+        (mentor_id, cert_type): (Option<&str>, Option<&str>),
         per_shard: Option<i32>,
     ) -> Result<Option<u64>, StoreError> {
         let (lo, hi): (AttributeValue, AttributeValue) = (expiry_from(first), expiry_through(last));
@@ -229,10 +197,7 @@ impl Store {
             let mut q = IndexQuery::new(BY_EXPIRY, s(shard_value(Status::Active.as_str(), shard)), Order::SoonestFirst);
             let range = q.expr.between(attr::EXPIRY_KEY, lo.clone(), hi.clone());
             q.expr.key(range);
-            if let Some(t) = cert_type {
-                let f = q.expr.eq(attr::CERT_TYPE, s(t));
-                q.expr.filter(f);
-            }
+            filter_by(&mut q.expr, mentor_id, cert_type);
             async move {
                 match per_shard {
                     None => self.count(&q).await.map(Some),
@@ -251,12 +216,17 @@ impl Store {
 /// A filter on the list's `mentor_id` and `cert_type`, for `active-by-expiry` Queries.
 fn of_filters(mentor_id: Option<&str>, cert_type: Option<&str>) -> Expr {
     let mut e = Expr::new();
+    filter_by(&mut e, mentor_id, cert_type);
+    e
+}
+
+/// Adds the list's `mentor_id` and `cert_type` (those given) to `e`'s filter.
+fn filter_by(e: &mut Expr, mentor_id: Option<&str>, cert_type: Option<&str>) {
     let of_mentor = mentor_id.map(|m| e.eq(attr::MENTOR_ID, s(m)));
     let of_type = cert_type.map(|t| e.eq(attr::CERT_TYPE, s(t)));
     if let Some(f) = Cond::all(of_mentor.into_iter().chain(of_type)) {
         e.filter(f);
     }
-    e
 }
 
 /// Expiry buckets whose counts, the first summed less the second, give the stored-`active`
