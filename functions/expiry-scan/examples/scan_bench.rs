@@ -9,7 +9,8 @@
 //! cargo run -p expiry-scan --example scan_bench -- --total 5000 --due 5000 --soon 0   # throughput
 //! ```
 //!
-//! The table is seeded with BatchWriteItem (25 items a request): `--due` certifications
+//! The table is seeded with `TestDb::write_stored` (BatchWriteItem, 25 items a request, no
+//! counts, the stream off while seeding): `--due` certifications
 //! expired before now, `--soon` inside the 7-day reminder threshold, and the rest expiring
 //! 100 days to ~10 years from now, outside every reminder threshold. Then it runs the scan
 //! twice at the same instant: the first run does the work, the second shows what a day with
@@ -17,12 +18,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::TimeDelta;
 use clap::Parser;
 use expiry_scan::{NoDeadline, ScanOptions, Scanner};
 use shared::domain::{Clock, FixedClock};
-use shared::store::stored_item;
 use shared::testing::TestDb;
 use shared::{Certification, Status};
 
@@ -48,44 +47,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = FixedClock::at("2026-03-26T10:00:00Z").now();
     let db = TestDb::start().await;
 
-    let seeding = Instant::now();
-    let mut batch = Vec::with_capacity(25);
-    for i in 0..args.total {
-        let expires_at = if i < args.due {
-            now - TimeDelta::days(1 + (i % 300) as i64)
-        } else if i < args.due + args.soon {
-            now + TimeDelta::hours(1 + (i % 150) as i64)
-        } else {
-            now + TimeDelta::days(100 + (i % 3500) as i64)
-        };
-        let c = Certification {
-            id: format!("cert-bench-{i:07}"),
-            mentor_id: format!("mentor-{}", i % 5000),
-            mentor_name: Some(format!("Mentor {i}")),
-            cert_type: "peer_mentor_level_2".into(),
-            status: Status::Active,
-            status_reason: None,
-            issued_at: expires_at - TimeDelta::days(365),
-            expires_at,
-            renewal_count: 0,
-            renewal_history: Vec::new(),
-            created_at: now - TimeDelta::days(400),
-            updated_at: now - TimeDelta::days(400),
-            version: 1,
-        };
-        batch.push(
-            WriteRequest::builder()
-                .put_request(PutRequest::builder().set_item(Some(stored_item(&c)?)).build()?)
-                .build(),
-        );
-        if batch.len() == 25 || i + 1 == args.total {
-            let mut pending = std::mem::take(&mut batch);
-            while !pending.is_empty() {
-                let out = db.client.batch_write_item().request_items(&db.table, pending).send().await?;
-                pending = out.unprocessed_items.and_then(|mut u| u.remove(&db.table)).unwrap_or_default();
+    let certs: Vec<Certification> = (0..args.total)
+        .map(|i| {
+            let expires_at = if i < args.due {
+                now - TimeDelta::days(1 + (i % 300) as i64)
+            } else if i < args.due + args.soon {
+                now + TimeDelta::hours(1 + (i % 150) as i64)
+            } else {
+                now + TimeDelta::days(100 + (i % 3500) as i64)
+            };
+            Certification {
+                id: format!("cert-bench-{i:07}"),
+                mentor_id: format!("mentor-{}", i % 5000),
+                mentor_name: Some(format!("Mentor {i}")),
+                cert_type: "peer_mentor_level_2".into(),
+                status: Status::Active,
+                status_reason: None,
+                issued_at: expires_at - TimeDelta::days(365),
+                expires_at,
+                renewal_count: 0,
+                renewal_history: Vec::new(),
+                created_at: now - TimeDelta::days(400),
+                updated_at: now - TimeDelta::days(400),
+                version: 1,
             }
-        }
-    }
+        })
+        .collect();
+    let seeding = Instant::now();
+    db.write_stored(&certs).await?;
     let seed_secs = seeding.elapsed().as_secs_f64();
     println!(
         "seeded {} certifications ({} due, {} soon) in {:.1} s ({:.0} items/s)",

@@ -1,7 +1,7 @@
 //! What a list costs as the table grows (issue 9): seeds N certifications into embedded
-//! dynoxide with BatchWriteItem (and `recount`, for the counts a create keeps), then for each
-//! list variant and for a cursor page in the middle of the list prints requests, items read
-//! (Query `ScannedCount` plus the count items one BatchGetItem returns) and the
+//! dynoxide with `TestDb::put_stored` (BatchWriteItem, then the counts a create keeps), then
+//! for each list variant and for a cursor page in the middle of the list prints requests,
+//! items read (Query `ScannedCount` plus the count items one BatchGetItem returns) and the
 //! median latency of 5 runs.
 //!
 //! Then the issue 18 adversarial tables on top ([`adversarial`]): a mentor with 400 records the

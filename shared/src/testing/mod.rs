@@ -13,7 +13,7 @@
 //! | `counter.rs`  | [`RequestCounter`], the request-counting interceptor      |
 //! | `requests.rs` | [`ApiRequest`] and the response assertions                |
 //! | `faults.rs`   | [`Faults`]: DynamoDB errors answered instead of sending   |
-//! | `seed.rs`     | [`TestDb::put_stored`]: many records fast, counts rebuilt |
+//! | `seed.rs`     | [`TestDb::put_stored`]: many records fast, counts added   |
 //! | `stream.rs`   | [`TestDb::stream`]: the test table's DynamoDB stream      |
 use std::sync::Arc;
 

@@ -5,6 +5,7 @@ mod expiring_totals;
 mod layers;
 mod mentor_lists;
 mod openapi;
+mod seeding;
 mod stalled;
 mod store;
 mod template;
