@@ -94,6 +94,26 @@ async fn measure(db: &TestDb, app: &shared::App, name: &str, route: &str, query:
     println!("{name:<52} {:>8} {:>10} {:>12.1}   ({})", c.total(), c.items_read(), times[2], requests.join(", "));
 }
 
+/// Follows `next_cursor` from the first page of `query` until `items` items have come back:
+/// the pages it took, and their requests and items read in all (short pages included).
+async fn walk(db: &TestDb, app: &shared::App, query: &str, items: usize) {
+    let (mut got, mut pages, mut requests, mut read, mut cursor) = (0, 0, 0, 0, None::<String>);
+    while got < items && pages < 1_000 {
+        let q = cursor.as_ref().map_or(query.to_string(), |c| format!("{query}&cursor={c}"));
+        let req = ApiRequest::new("GET", "/api/v1/certifications").query(&q).build();
+        let (r, c) = db.counter.measure(list_certifications::handle(app, req)).await;
+        let body: serde_json::Value = serde_json::from_slice(r.body()).unwrap_or_default();
+        got += body["data"].as_array().map_or(0, Vec::len);
+        (pages, requests, read) = (pages + 1, requests + c.total(), read + c.items_read());
+        match body["pagination"]["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let name = format!("walk ?{query}: first {items} items, {pages} pages");
+    println!("{name:<52} {requests:>8} {read:>10} {:>12}", "-");
+}
+
 /// The adversarial tables, added on top of the seeded one: a mentor with 400 records
 /// that filters match none of; 600 creates whose `expires_at` has passed (through the store,
 /// as the API creates); 1,000 records past expiry that a stalled scan left stored `active`
@@ -134,8 +154,18 @@ async fn adversarial(db: &TestDb, app: &shared::App) -> Result<(), Box<dyn std::
         .collect();
     db.put_stored(&lapsed).await?;
     println!("-- and 1,000 records past expiry a stalled scan left stored active");
-    for q in ["status=active&limit=1", "status=expired&limit=1", "status=active&limit=20", "status=expired&limit=20"] {
+    for q in [
+        "status=active&limit=1",
+        "status=expired&limit=1",
+        "status=active&limit=20",
+        "status=expired&limit=20",
+        "status=active&limit=20&page=1",
+        "status=expired&limit=20&page=1",
+    ] {
         measure(db, app, &format!("list ?{q}"), "/api/v1/certifications", q).await;
+    }
+    for q in ["status=active&limit=20", "status=expired&limit=20"] {
+        walk(db, app, q, 20).await;
     }
     println!("-- /expiring");
     for q in ["days=30", "days=3650"] {
