@@ -192,9 +192,11 @@ impl Store {
         let start = today.and_time(NaiveTime::MIN).and_utc();
         let (plus, minus) = before_today(from.date_naive(), today);
         let before = async {
-            let (p, m) =
-                futures::future::try_join(self.expiry_sum(cert_type, &plus), self.expiry_sum(cert_type, &minus))
-                    .await?;
+            let (p, m) = futures::future::try_join(
+                self.expiry_sum(None, cert_type, &plus),
+                self.expiry_sum(None, cert_type, &minus),
+            )
+            .await?;
             Ok::<i64, StoreError>(p - m)
         };
         let (before, lapsed_today) = futures::future::try_join(
@@ -207,7 +209,7 @@ impl Store {
         }
         let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
         let (today_n, later) = futures::future::try_join(
-            self.expiry_sum(cert_type, &[Bucket::Day(today)]),
+            self.expiry_sum(None, cert_type, &[Bucket::Day(today)]),
             self.count_expiring(now + TimeDelta::seconds(1), end, cert_type, None),
         )
         .await?;

@@ -32,7 +32,7 @@ use crate::store::dynamo::error::{built, classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
 use crate::store::schema::table::attr;
-use crate::store::write::expiry_counts::{Bucket, ExpiryKey, EXPIRY_COUNT_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey};
 
 /// Shards of an unmentored key of a stored status other than `active`.
 pub const COUNT_SHARDS: u32 = 16;
@@ -114,12 +114,15 @@ impl Deltas {
         self.0.retain(|_, d| *d != 0);
     }
 
-    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry),
-    /// global and of `cert_type`: six keys.
-    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, cert_type: &str, by: i64) {
+    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry
+    /// of `mentor_id`'s record of type `cert_type`), global, of the type, of the mentor and of
+    /// both: twelve keys.
+    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, mentor_id: &str, cert_type: &str, by: i64) {
         for b in Bucket::of(at) {
-            for k in [ExpiryKey::new(b, None), ExpiryKey::new(b, Some(cert_type))] {
-                *self.1.entry(k).or_default() += by;
+            for (m, t) in
+                [(None, None), (None, Some(cert_type)), (Some(mentor_id), None), (Some(mentor_id), Some(cert_type))]
+            {
+                *self.1.entry(ExpiryKey::new(b, m, t)).or_default() += by;
             }
         }
         self.1.retain(|_, d| *d != 0);
@@ -148,14 +151,15 @@ fn random_shard(shards: u32) -> u32 {
 
 impl Store {
     /// The transaction parts that apply `deltas`: one `ADD` per key and per expiry key, on
-    /// a random shard. At most 8 counts (a status and type change) and 12 expiry counts (an
-    /// `active` record renewed into another year: 3 buckets out and 3 in, global and typed),
-    /// never both at once (both before and after `active`: no status change, 4 counts), so a
-    /// write is at most 1 + 4 + 12 = 17 parts (a status change: 1 + 8 + 6; a create with its
-    /// idempotency record: 1 + 1 + 4 + 6), far below TransactWriteItems' 100.
+    /// a random shard. At most 8 counts (a status and type change) and 24 expiry counts (an
+    /// `active` record renewed into another year with a type change: 3 buckets out and 3 in,
+    /// global, typed, the mentor's and the mentor's typed), never both at once (both before
+    /// and after `active`: no status change, 4 counts), so a write is at most 1 + 4 + 24 = 29
+    /// parts (a status change: 1 + 8 + 12; a create with its idempotency record:
+    /// 1 + 1 + 4 + 12), far below TransactWriteItems' 100 (`transition.rs` tests the worst).
     pub(crate) fn count_updates(&self, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
         let counts = deltas.iter().map(|(key, d)| (key.item_id(random_shard(key.shards())), d));
-        let expiry = deltas.expiry().map(|(k, d)| (k.item_id(random_shard(EXPIRY_COUNT_SHARDS)), d));
+        let expiry = deltas.expiry().map(|(k, d)| (k.item_id(random_shard(k.shards())), d));
         counts
             .chain(expiry)
             .map(|(shard, d)| {
