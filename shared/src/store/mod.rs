@@ -26,6 +26,9 @@
 //! | `read/list.rs`         | the filtered list: merged shards, pages, totals                                        |
 //! | `read/expiring.rs`     | the expiring window: soonest first, its total by COUNT Queries                         |
 //! | `read/merge.rs`        | a page merged from an index's shards (k-way, by sort key)                              |
+//! | `read/budget.rs`       | a page's read budget, and where a page it ends short stops                             |
+//! | `read/unflipped.rs`    | the stored-`active` records already past expiry: read whole, or counted               |
+//! | `read/past_days.rs`    | the expiry buckets that count the days before today                                    |
 //! | `scan/by_expiry.rs`    | the `active-by-expiry` index: window bounds, shard Queries, walks                      |
 //! | `scan/expiry.rs`       | the expiry scan's page-at-a-time queries and conditional writes                        |
 //! | `scan/expiry_tests.rs` | its tests: reminder bands, pages, conditional writes                                   |

@@ -72,19 +72,19 @@ impl TestDb {
     /// `Deltas` folds one change at a time into every key it holds.
     async fn add_counts(&self, certs: &[Certification]) -> Result<(), StoreError> {
         let mut groups: BTreeMap<(&str, &str, Status), i64> = BTreeMap::new();
-        let mut expiries: BTreeMap<(DateTime<Utc>, &str), i64> = BTreeMap::new();
+        let mut expiries: BTreeMap<(DateTime<Utc>, &str, &str), i64> = BTreeMap::new();
         for c in certs {
             *groups.entry((&c.mentor_id, &c.cert_type, c.status)).or_default() += 1;
             if c.status == Status::Active {
-                *expiries.entry((c.expires_at, &c.cert_type)).or_default() += 1;
+                *expiries.entry((c.expires_at, &c.mentor_id, &c.cert_type)).or_default() += 1;
             }
         }
         let mut deltas = Deltas::default();
         for ((mentor_id, cert_type, status), by) in groups {
             deltas.add(mentor_id, cert_type, status, by);
         }
-        for ((at, cert_type), by) in expiries {
-            deltas.add_expiry(at, cert_type, by);
+        for ((at, mentor_id, cert_type), by) in expiries {
+            deltas.add_expiry(at, mentor_id, cert_type, by);
         }
         // Shard 0 of each, where `recount` adds (a create adds to a random one): the same
         // count items exist as after a recount, so a list reads the same items.

@@ -18,9 +18,14 @@ pub trait StoreExt {
     ) -> Result<Certification, StoreError>;
     /// [`Store::delete_if`] without `If-Match`.
     async fn delete(&self, id: &str) -> Result<Certification, StoreError>;
-    /// `Store::expiry_sum` (crate-private): the expiry counts of `buckets`, every shard,
-    /// global when `cert_type` is `None`, else of that type.
-    async fn expiry_counts_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError>;
+    /// `Store::expiry_sum` (crate-private): the expiry counts of `buckets`, every shard, of
+    /// `mentor_id` and of `cert_type` when set (`None`: every mentor, every type).
+    async fn expiry_counts_sum(
+        &self,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+        buckets: &[Bucket],
+    ) -> Result<i64, StoreError>;
 }
 
 impl StoreExt for Store {
@@ -37,7 +42,12 @@ impl StoreExt for Store {
         self.delete_if(id, None).await
     }
 
-    async fn expiry_counts_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError> {
-        self.expiry_sum(cert_type, buckets).await
+    async fn expiry_counts_sum(
+        &self,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+        buckets: &[Bucket],
+    ) -> Result<i64, StoreError> {
+        self.expiry_sum(mentor_id, cert_type, buckets).await
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use shared::domain::{Certification, CertificationPatch, NewCertification, Status};
-use shared::store::expiry_counts::Bucket;
+use shared::store::expiry_counts::{Bucket, ExpiryKey};
 use shared::store::{PageRequest, Store};
 use shared::testing::{at, Counts, StoreExt, TestDb};
 
@@ -186,45 +186,60 @@ async fn recount_rebuilds_the_expiry_counts() {
     let one = PageRequest { page: 1, limit: 1, after: None, numbered: true };
     assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 3);
     let report = store.recount().await.unwrap();
-    // Its day, month and year, global and of its type.
-    assert_eq!(report.expiry_corrected.len(), 6, "{report:?}");
+    // Its day, month and year, global, of its type, of its mentor and of its mentor's type.
+    assert_eq!(report.expiry_corrected.len(), 12, "{report:?}");
     assert!(report.expiry_corrected.iter().all(|d| d.actual == d.stored + 1));
-    let typed: Vec<_> = report.expiry_corrected.iter().filter_map(|d| d.key.cert_type.as_deref()).collect();
-    assert_eq!(typed, [stray.cert_type.as_str(); 3], "{report:?}");
+    let (m, t) = (Some(stray.mentor_id.as_str()), Some(stray.cert_type.as_str()));
+    for kind in [(None, None), (None, t), (m, None), (m, t)] {
+        let of_kind = report
+            .expiry_corrected
+            .iter()
+            .filter(|d| (d.key.mentor_id.as_deref(), d.key.cert_type.as_deref()) == kind)
+            .count();
+        assert_eq!(of_kind, 3, "{kind:?}: {report:?}");
+    }
     assert_eq!(store.expiring(now, 3650, &one).await.unwrap().total, 4);
     assert!(store.recount().await.unwrap().expiry_corrected.is_empty(), "a second run finds nothing");
 }
 
-/// Every expiry count of `buckets` (global and of each of `types`) against the stored-`active`
-/// records of `ids` expiring in it.
-async fn check_typed(store: &Store, ids: &[&str], types: &[&str], buckets: &[Bucket], label: &str) {
+/// Every expiry count of `buckets` (global, of each of `types`, of each of `mentors` and of
+/// each mentor's type) against the stored-`active` records of `ids` expiring in it.
+async fn check_expiry_counts(
+    store: &Store,
+    ids: &[&str],
+    mentors: &[&str],
+    types: &[&str],
+    buckets: &[Bucket],
+    label: &str,
+) {
     let mut records = Vec::new();
     for id in ids {
         records.extend(store.get(id).await.unwrap().filter(|c| c.status == Status::Active));
     }
-    for t in std::iter::once(None).chain(types.iter().copied().map(Some)) {
-        for b in buckets {
-            let want = records
-                .iter()
-                .filter(|c| t.is_none_or(|t| c.cert_type == t) && Bucket::of(c.expires_at).contains(b))
-                .count() as i64;
-            assert_eq!(store.expiry_counts_sum(t, &[*b]).await.unwrap(), want, "{label}: {t:?} {b:?}");
+    for m in std::iter::once(None).chain(mentors.iter().copied().map(Some)) {
+        for t in std::iter::once(None).chain(types.iter().copied().map(Some)) {
+            let of = |c: &&Certification| m.is_none_or(|m| c.mentor_id == m) && t.is_none_or(|t| c.cert_type == t);
+            for b in buckets {
+                let want = records.iter().filter(of).filter(|c| Bucket::of(c.expires_at).contains(b)).count() as i64;
+                let got = store.expiry_counts_sum(m, t, &[*b]).await.unwrap();
+                assert_eq!(got, want, "{label}: {m:?} {t:?} {b:?}");
+            }
+            // Several buckets at once sum them.
+            let want = records.iter().filter(of).count() as i64;
+            let years = [Bucket::Year(2026), Bucket::Year(2027)];
+            assert_eq!(store.expiry_counts_sum(m, t, &years).await.unwrap(), want, "{label}: {m:?} {t:?} years");
         }
-        // Several buckets at once sum them.
-        let want = records.iter().filter(|c| t.is_none_or(|t| c.cert_type == t)).count() as i64;
-        let years = [Bucket::Year(2026), Bucket::Year(2027)];
-        assert_eq!(store.expiry_counts_sum(t, &years).await.unwrap(), want, "{label}: {t:?} years");
     }
 }
 
 #[tokio::test]
-async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
+async fn typed_and_mentor_expiry_counts_follow_every_write_of_an_active_record() {
     let db = TestDb::start().await;
     let store = db.store();
     let now = at(NOW);
-    let cert = |id: &str, cert_type: &str, expires: &str| {
+    let cert = |id: &str, mentor_id: &str, cert_type: &str, expires: &str| {
         let n = NewCertification {
-            mentor_id: "mentor-1".into(),
+            mentor_id: mentor_id.into(),
             mentor_name: None,
             cert_type: cert_type.into(),
             issued_at: at("2020-01-01T00:00:00Z"),
@@ -233,7 +248,8 @@ async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
         Certification::new(id.into(), n, now)
     };
     let (a, b) = ("level_1", "level_2");
-    let ids = ["cert-t1", "cert-t2", "cert-t3", "cert-t4"];
+    let (m1, m2) = ("mentor-1", "mentor-2");
+    let ids = ["cert-t1", "cert-t2", "cert-t3", "cert-t4", "cert-t5"];
     // Every day, month and year any of them is stored active at, and some no record is.
     let days = ["2026-04-10", "2026-06-15", "2026-06-20", "2026-07-05", "2027-02-01", "2026-06-16"];
     let mut buckets: Vec<Bucket> = days.iter().flat_map(|d| Bucket::of(at(&format!("{d}T12:00:00Z")))).collect();
@@ -241,15 +257,17 @@ async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
     buckets.dedup();
     let check = |label: &'static str| {
         let (store, buckets) = (&store, &buckets);
-        async move { check_typed(store, &ids, &[a, b, "other"], buckets, label).await }
+        async move { check_expiry_counts(store, &ids, &[m1, m2, "mentor-x"], &[a, b, "other"], buckets, label).await }
     };
-    store.create(&cert("cert-t1", a, "2026-06-15T12:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t1", m1, a, "2026-06-15T12:00:00Z")).await.unwrap();
     check("created a").await;
-    store.create(&cert("cert-t2", b, "2026-06-20T12:00:00Z")).await.unwrap();
-    store.create(&cert("cert-t3", a, "2026-04-10T08:00:00Z")).await.unwrap();
-    store.create(&cert("cert-t4", b, "2027-02-01T00:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t2", m2, b, "2026-06-20T12:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t3", m1, a, "2026-04-10T08:00:00Z")).await.unwrap();
+    store.create(&cert("cert-t4", m2, b, "2027-02-01T00:00:00Z")).await.unwrap();
+    // The other mentor, on cert-t1's day and type: the mentors' counts of one bucket stay apart.
+    store.create(&cert("cert-t5", m2, a, "2026-06-15T18:00:00Z")).await.unwrap();
     check("created b").await;
-    // A type change alone: the global buckets stay, the typed ones move a -> b.
+    // A type change alone: the global and mentor's buckets stay, the typed ones move a -> b.
     let to_b = CertificationPatch { cert_type: Some(b.into()), ..Default::default() };
     let (r, n) = db.counter.measure(store.update("cert-t1", &to_b, now)).await;
     assert_eq!(r.unwrap().cert_type, b);
@@ -263,6 +281,14 @@ async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
     };
     assert_eq!(store.update("cert-t2", &renew, now).await.unwrap().renewal_count, 1);
     check("renewed").await;
+    // A renewal into another year with a type change: the largest write (29 items).
+    let far = CertificationPatch {
+        expires_at: Some(at("2027-02-01T12:00:00Z")),
+        cert_type: Some(a.into()),
+        ..Default::default()
+    };
+    assert_eq!(store.update("cert-t3", &far, now).await.unwrap().renewal_count, 1);
+    check("renewed into 2027").await;
     let suspend = CertificationPatch { status: Some(Status::Suspended), ..Default::default() };
     store.update("cert-t1", &suspend, now).await.unwrap();
     check("suspended").await;
@@ -273,18 +299,37 @@ async fn typed_expiry_counts_follow_every_write_of_an_active_record() {
     let back = CertificationPatch { status: Some(Status::Active), ..Default::default() };
     store.update("cert-t1", &back, now).await.unwrap();
     check("reactivated").await;
-    // The scan's flip takes cert-t3 out of a's buckets.
-    let later = at("2026-04-11T00:00:00Z");
-    let due = store.get("cert-t3").await.unwrap().unwrap();
+    // The scan's flip takes cert-t5 out of m2's and a's buckets.
+    let later = at("2026-06-16T00:00:00Z");
+    let due = store.get("cert-t5").await.unwrap().unwrap();
     assert!(store.mark_expired(&due, later).await.unwrap());
     check("flipped").await;
     store.delete("cert-t4").await.unwrap();
     check("deleted").await;
     let report = store.recount().await.unwrap();
     assert!(report.expiry_corrected.is_empty() && report.corrected.is_empty(), "{report:?}");
-    // What is left: cert-t1 (a, 2026-06-15) and cert-t2 (a, 2026-07-05), nothing of b.
+    // What is left: cert-t1 (m1, a, 2026-06-15), cert-t2 (m2, a, 2026-07-05) and cert-t3
+    // (m1, a, 2027-02-01), nothing of b.
     let year = [Bucket::Year(2026)];
-    assert_eq!(store.expiry_counts_sum(Some(a), &year).await.unwrap(), 2);
-    assert_eq!(store.expiry_counts_sum(Some(b), &year).await.unwrap(), 0);
-    assert_eq!(store.expiry_counts_sum(None, &[Bucket::Month(2026, 6), Bucket::Month(2026, 7)]).await.unwrap(), 2);
+    assert_eq!(store.expiry_counts_sum(None, Some(a), &year).await.unwrap(), 2);
+    assert_eq!(store.expiry_counts_sum(None, Some(b), &year).await.unwrap(), 0);
+    assert_eq!(
+        store.expiry_counts_sum(None, None, &[Bucket::Month(2026, 6), Bucket::Month(2026, 7)]).await.unwrap(),
+        2
+    );
+    let both = [Bucket::Year(2026), Bucket::Year(2027)];
+    assert_eq!(store.expiry_counts_sum(Some(m1), None, &both).await.unwrap(), 2);
+    assert_eq!(store.expiry_counts_sum(Some(m1), Some(a), &[Bucket::Year(2027)]).await.unwrap(), 1);
+    assert_eq!(store.expiry_counts_sum(Some(m2), Some(a), &year).await.unwrap(), 1);
+    assert_eq!(store.expiry_counts_sum(Some(m2), Some(b), &both).await.unwrap(), 0);
+    // A mentor's expiry counts are one item each (shard 00), never sharded.
+    let items = db.client.scan().table_name(&db.table).send().await.unwrap().items.unwrap_or_default();
+    let keys: Vec<_> = items
+        .iter()
+        .filter_map(|i| i.get("id").and_then(|v| v.as_s().ok()).and_then(|id| ExpiryKey::parse(id)))
+        .filter(|(k, _)| k.mentor_id.is_some())
+        .collect();
+    // 2 mentors × (day, month, year) × (every type and each), for every day either stood in.
+    assert!(keys.len() >= 2 * 3 * 2, "{keys:?}");
+    assert!(keys.iter().all(|(k, shard)| *shard == 0 && k.shards() == 1), "{keys:?}");
 }

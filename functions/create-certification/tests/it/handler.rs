@@ -30,7 +30,11 @@ fn post(body: &Value) -> lambda_http::Request {
 /// How many certifications the table holds.
 async fn stored(db: &TestDb) -> u64 {
     let now = at(NOW);
-    db.store().list(&ListFilter::default(), now, &PageRequest { page: 1, limit: 100, after: None, numbered: true }).await.unwrap().total
+    db.store()
+        .list(&ListFilter::default(), now, &PageRequest { page: 1, limit: 100, after: None, numbered: true })
+        .await
+        .unwrap()
+        .total
 }
 
 #[tokio::test]

@@ -1,17 +1,21 @@
 //! Which expiry-count moves each change makes ([`Transition::expiry_tally`]): a record
 //! entering or leaving stored `active`, or an `active` record's `expires_at` or `cert_type`
-//! changing. The stored records here are of type `peer`.
+//! changing, each carrying the record's mentor. The stored records here are `mentor-1`'s, of
+//! type `peer`.
 use super::tests::{put, stored, t, AHEAD, NOW, PASSED};
 use super::*;
-use chrono::{DateTime, Utc};
-
 use crate::domain::{Certification, CertificationPatch, Status};
 
 const LATER: &str = "2028-01-01T00:00:00Z";
 
-/// Moves of type `peer` (the stored records' type).
-fn peer(moves: Vec<(&str, i64)>) -> Vec<(DateTime<Utc>, String, i64)> {
-    moves.into_iter().map(|(at, by)| (t(at), "peer".to_owned(), by)).collect()
+/// One move at `at` of `mentor_id`'s record of type `cert_type`.
+fn mv(at: &str, cert_type: &str, mentor_id: &str, by: i64) -> (ExpiryStanding, i64) {
+    (ExpiryStanding { expires_at: t(at), cert_type: cert_type.into(), mentor_id: mentor_id.into() }, by)
+}
+
+/// Moves of `mentor-1`'s records of type `peer` (the stored records').
+fn peer(moves: Vec<(&str, i64)>) -> Vec<(ExpiryStanding, i64)> {
+    moves.into_iter().map(|(at, by)| mv(at, "peer", "mentor-1", by)).collect()
 }
 
 /// A stored status and `expires_at`, a PUT, and the expiry-count moves expected.
@@ -92,7 +96,7 @@ fn a_type_change_moves_only_the_typed_expiry_counts() {
         expires_at: expires.map(t),
         ..Default::default()
     };
-    let lead = |at: &str, by: i64| (t(at), "lead".to_owned(), by);
+    let lead = |at: &str, by: i64| mv(at, "lead", "mentor-1", by);
     // An active record changing type: the same day (the global buckets net to nothing), out
     // of `peer`'s typed buckets and into `lead`'s.
     let active = stored(Status::Active, AHEAD);
@@ -101,7 +105,7 @@ fn a_type_change_moves_only_the_typed_expiry_counts() {
     want.push(lead(AHEAD, 1));
     assert_eq!(tr.expiry_tally(), want);
     // The global buckets' net: nothing moves.
-    let net: i64 = tr.expiry_tally().iter().filter(|(at, _, _)| *at == t(AHEAD)).map(|m| m.2).sum();
+    let net: i64 = tr.expiry_tally().iter().filter(|(e, _)| e.expires_at == t(AHEAD)).map(|m| m.1).sum();
     assert_eq!(net, 0);
     assert!(tr.guards.contains(&Guard::ExpiresAt(t(AHEAD))) && tr.guards.contains(&Guard::TypeIs("peer".into())));
     // A type change and a renewal at once: from (AHEAD, peer) to (LATER, lead).
@@ -125,4 +129,30 @@ fn a_type_change_moves_only_the_typed_expiry_counts() {
     let due = Certification { cert_type: "lead".into(), ..stored(Status::Active, PASSED) };
     let flip = plan(Stored::Found(&due), Change::Expire { now: t(NOW) }).unwrap();
     assert_eq!(flip.expiry_tally(), vec![lead(PASSED, -1)]);
+}
+
+#[test]
+fn every_move_carries_the_record_s_own_mentor() {
+    // Two mentors' records of one type and expiry: each moves only its own mentor's buckets.
+    let one = stored(Status::Active, AHEAD);
+    let two = Certification { id: "cert-b".into(), mentor_id: "mentor-2".into(), ..one.clone() };
+    let of = |c: &Certification, at: &str, ct: &str, by: i64| mv(at, ct, &c.mentor_id, by);
+    for c in [&one, &two] {
+        let new = Certification { created_at: t(NOW), ..c.clone() };
+        assert_eq!(plan(Stored::Unread, Change::Create(&new)).unwrap().expiry_tally(), vec![of(c, AHEAD, "peer", 1)]);
+        assert_eq!(plan(Stored::Found(c), Change::Delete).unwrap().expiry_tally(), vec![of(c, AHEAD, "peer", -1)]);
+        // A renewal with a type change: out of and into the same mentor's buckets.
+        let patch =
+            CertificationPatch { expires_at: Some(t(LATER)), cert_type: Some("lead".into()), ..Default::default() };
+        let change = Change::Update { id: &c.id, patch: &patch, now: t(NOW) };
+        let want = vec![of(c, AHEAD, "peer", -1), of(c, LATER, "lead", 1)];
+        assert_eq!(plan(Stored::Found(c), change).unwrap().expiry_tally(), want);
+        let due = Certification { expires_at: t(PASSED), ..c.clone() };
+        let flip = plan(Stored::Found(&due), Change::Expire { now: t(NOW) }).unwrap();
+        assert_eq!(flip.expiry_tally(), vec![of(c, PASSED, "peer", -1)]);
+        // The stream's images say the same.
+        let suspended = Certification { status: Status::Suspended, ..c.clone() };
+        let tr = Transition::between(Some(&suspended), Some(c)).unwrap();
+        assert_eq!(tr.expiry_tally(), vec![of(c, AHEAD, "peer", 1)]);
+    }
 }

@@ -19,13 +19,13 @@
 //! A plan made without the stored record ([`Stored::Unread`], the first attempt of a PUT that
 //! changes neither status, type nor `expires_at`) states what it assumed as guards; when a guard fails the
 //! store reads the record and plans again from it.
+mod expiry;
 mod plan;
 mod transition;
 
+pub use expiry::{ActiveExpiry, ExpiryStanding};
 pub use plan::plan;
-pub use transition::{
-    ActiveExpiry, Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition,
-};
+pub use transition::{Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition};
 
 #[cfg(test)]
 mod expiry_tests;

@@ -1,8 +1,9 @@
 //! [`plan`]: the rules of each change (see the module above for the list).
 use chrono::{DateTime, Utc};
 
+use super::expiry::{ActiveExpiry, ExpiryStanding};
 use super::transition::{
-    ActiveExpiry, Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition,
+    Change, DomainError, FieldChanges, Guard, History, Moves, Renewal, Standing, Stored, Transition,
 };
 use crate::domain::certification::{Certification, CertificationPatch, RenewalEntry, MAX_RENEWAL_HISTORY};
 use crate::domain::status::Status;
@@ -45,10 +46,7 @@ fn create(stored: Stored<'_>, c: &Certification) -> Result<Transition, DomainErr
         fields: FieldChanges { status: expired.then_some(Status::Expired), ..Default::default() },
         renewal: None,
         moves: Moves::Moved { from: None, to: Some(Standing { status, ..Standing::of(c) }) },
-        expiry: ActiveExpiry {
-            before: None,
-            after: (status == Status::Active).then(|| (c.expires_at, c.cert_type.clone())),
-        },
+        expiry: ActiveExpiry { before: None, after: (status == Status::Active).then(|| ExpiryStanding::of(c)) },
     })
 }
 
@@ -199,10 +197,11 @@ fn update(
         Some(o) => {
             let after_status = status.unwrap_or(o.status);
             // The typed buckets follow the type: a type change of an `active` record moves
-            // them even when `expires_at` stays.
-            let after = (after_status == Status::Active).then(|| {
-                let ct = patch.cert_type.clone().unwrap_or_else(|| o.cert_type.clone());
-                (patch.expires_at.unwrap_or(o.expires_at), ct)
+            // them even when `expires_at` stays. The mentor never changes.
+            let after = (after_status == Status::Active).then(|| ExpiryStanding {
+                expires_at: patch.expires_at.unwrap_or(o.expires_at),
+                cert_type: patch.cert_type.clone().unwrap_or_else(|| o.cert_type.clone()),
+                mentor_id: o.mentor_id.clone(),
             });
             let expiry = ActiveExpiry { before: ActiveExpiry::of(Some(o)), after };
             if expiry.before != expiry.after {

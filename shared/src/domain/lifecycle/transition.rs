@@ -2,6 +2,7 @@
 //! [`Transition`] planned (or read back from two stored images).
 use chrono::{DateTime, Utc};
 
+use super::expiry::{ActiveExpiry, ExpiryStanding};
 use crate::domain::certification::{Certification, CertificationPatch, RenewalEntry};
 use crate::domain::status::Status;
 
@@ -175,24 +176,6 @@ pub enum Moves {
     },
 }
 
-/// Where a record is stored `active` before and after a change: its `expires_at` and
-/// `cert_type` (`None`: not stored `active`, or absent). What moves in the expiry counts:
-/// the global buckets follow `expires_at`, the typed ones both (so a type change moves them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ActiveExpiry {
-    /// Before the change.
-    pub before: Option<(DateTime<Utc>, String)>,
-    /// After the change.
-    pub after: Option<(DateTime<Utc>, String)>,
-}
-
-impl ActiveExpiry {
-    /// The stored-`active` expiry and type of a stored record (`None`: absent or not `active`).
-    pub fn of(c: Option<&Certification>) -> Option<(DateTime<Utc>, String)> {
-        c.filter(|c| c.status == Status::Active).map(|c| (c.expires_at, c.cert_type.clone()))
-    }
-}
-
 /// One planned change of one record: what it requires, what it writes, what it moves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
@@ -245,17 +228,16 @@ impl Transition {
         }
     }
 
-    /// The expiry-count moves: −1 at the `expires_at` and type a record was stored `active`
-    /// with, +1 at the ones it is stored `active` with after (nothing when those are equal).
-    /// The store adds each to the global and the typed buckets: a type change alone nets to
-    /// nothing in the global ones.
-    pub fn expiry_tally(&self) -> Vec<(DateTime<Utc>, String, i64)> {
+    /// The expiry-count moves: −1 where the record was stored `active` (its `expires_at`,
+    /// type and mentor), +1 where it is stored `active` after (nothing when those are equal).
+    /// The store adds each to the global, typed, mentor's and mentor's typed buckets: a type
+    /// change alone nets to nothing in the global and mentor's ones.
+    pub fn expiry_tally(&self) -> Vec<(ExpiryStanding, i64)> {
         let ActiveExpiry { before, after } = &self.expiry;
         if before == after {
             return Vec::new();
         }
-        let out = before.clone().map(|(at, ct)| (at, ct, -1));
-        out.into_iter().chain(after.clone().map(|(at, ct)| (at, ct, 1))).collect()
+        before.iter().map(|e| (e.clone(), -1)).chain(after.iter().map(|e| (e.clone(), 1))).collect()
     }
 
     /// The change from stored image `old` to `new` (either absent), as the table's stream

@@ -43,8 +43,8 @@ pub struct Drift {
     pub actual: i64,
 }
 
-/// One expiry count (a bucket, global or of one type) whose stored value differed from the
-/// certifications.
+/// One expiry count (a bucket: global, of one type, of one mentor, or of one mentor's type)
+/// whose stored value differed from the certifications.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpiryDrift {
     /// The expiry count.
@@ -64,7 +64,7 @@ pub struct RecountReport {
     pub keys: u64,
     /// What was corrected (empty when nothing drifted).
     pub corrected: Vec<Drift>,
-    /// Distinct expiry counts checked (buckets, global and typed).
+    /// Distinct expiry counts checked (buckets: global, typed, the mentors' and their typed).
     pub buckets: u64,
     /// The expiry counts corrected (empty when nothing drifted).
     pub expiry_corrected: Vec<ExpiryDrift>,
@@ -143,7 +143,7 @@ impl Store {
                 let c = from_item(item)?;
                 actual.add(&c.mentor_id, &c.cert_type, c.status, 1);
                 if c.status == Status::Active {
-                    actual.add_expiry(c.expires_at, &c.cert_type, 1);
+                    actual.add_expiry(c.expires_at, &c.mentor_id, &c.cert_type, 1);
                 }
                 certifications += 1;
             }

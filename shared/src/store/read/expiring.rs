@@ -14,7 +14,7 @@ use crate::store::read::merge::{IndexQuery, Order, Stream};
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::shard_value;
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
-use crate::store::write::expiry_counts::{Bucket, ExpiryKey, EXPIRY_COUNT_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey};
 
 impl Store {
     /// Effectively active certifications with `now < expires_at <= now + days`, soonest
@@ -76,21 +76,44 @@ impl Store {
             (Some(a), Some(b)) if d0 != d1 => Bucket::covering(a, b),
             _ => Vec::new(),
         };
-        let (counts, whole) = futures::future::join(counts, self.expiry_sum(None, &inner)).await;
+        let (counts, whole) = futures::future::join(counts, self.expiry_sum(None, None, &inner)).await;
         let edges = counts.into_iter().sum::<Result<u64, StoreError>>()?;
         // A sum below zero can only be drift (see `recount`): it counts as none.
         Ok(edges + u64::try_from(whole?).unwrap_or(0))
     }
 
-    /// Sum of the expiry counts of `buckets` (every shard), global when `cert_type` is None,
-    /// else of that type. Strongly consistent (sum_items).
-    pub(crate) async fn expiry_sum(&self, cert_type: Option<&str>, buckets: &[Bucket]) -> Result<i64, StoreError> {
-        let ids: Vec<String> = buckets
-            .iter()
-            .map(|b| ExpiryKey::new(*b, cert_type))
-            .flat_map(|k| (0..EXPIRY_COUNT_SHARDS).map(move |sh| k.item_id(sh)))
-            .collect();
-        self.sum_items(&ids).await
+    /// Sum of the expiry counts of `buckets` (every shard), of the records of `mentor_id` and
+    /// `cert_type` (`None`: any). Strongly consistent.
+    pub(crate) async fn expiry_sum(
+        &self,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+        buckets: &[Bucket],
+    ) -> Result<i64, StoreError> {
+        Ok(self.expiry_sums(mentor_id, cert_type, &[buckets]).await?.iter().sum())
+    }
+
+    /// [`Store::expiry_sum`] of each group of buckets, all read together (one BatchGetItem per
+    /// 100 count items in all, not per group).
+    pub(crate) async fn expiry_sums(
+        &self,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+        groups: &[&[Bucket]],
+    ) -> Result<Vec<i64>, StoreError> {
+        let ids = |buckets: &[Bucket]| -> Vec<String> {
+            buckets
+                .iter()
+                .map(|b| ExpiryKey::new(*b, mentor_id, cert_type))
+                .flat_map(|k| (0..k.shards()).map(move |sh| k.item_id(sh)))
+                .collect()
+        };
+        // A bucket may be in two groups; BatchGetItem refuses a key twice.
+        let mut all: Vec<String> = groups.iter().flat_map(|g| ids(g)).collect();
+        all.sort_unstable();
+        all.dedup();
+        let values = self.count_values(&all).await?;
+        Ok(groups.iter().map(|g| ids(g).iter().filter_map(|id| values.get(id)).sum()).collect())
     }
 
     /// How many items `q` matches: COUNT Queries, every page (the SDK's paginator).

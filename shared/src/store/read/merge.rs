@@ -12,8 +12,11 @@ use crate::store::dynamo::attrs::{require_s, Item};
 use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
+use crate::store::read::budget::{items_allowed, MAX_ROUNDS};
 use crate::store::schema::item::from_item;
 use crate::store::schema::table::{attr, IndexSpec};
+
+pub(super) use crate::store::read::budget::Budget;
 
 /// The sort orders the API promises; both are the order of the indexes' sort keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,32 +109,6 @@ pub(super) struct Merged {
     pub(super) seen_all: Option<u64>,
 }
 
-/// What a page may still read when the merge starts.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Budget {
-    /// Items the list already read by Query for this page (the unflipped read).
-    pub(super) spent: usize,
-    /// At most this many Queries for the page's streams; `None`: at most [`MAX_ROUNDS`]
-    /// rounds once a filter has dropped items, and no limit before.
-    pub(super) queries: Option<usize>,
-}
-
-/// Items a first or cursor page may read by Query: twice what a full page needs plus one
-/// per stream, less what the list already read, plus the items the filters are known to
-/// drop. A page asked for by number has none (`b` is `None`): it must hold exactly positions
-/// `offset..offset + limit` (that is what `page` means), and reads its offset anyway.
-fn items_allowed(need: usize, streams: &[Stream], b: Option<Budget>) -> Option<(usize, usize)> {
-    b.map(|b| {
-        let core = need.saturating_mul(2).saturating_add(streams.len()).saturating_sub(b.spent);
-        let dropped: usize = streams.iter().map(|s| s.dropped).sum();
-        (core, core.saturating_add(dropped))
-    })
-}
-
-/// Query rounds a budgeted page makes at most once a filter drops items (each one Query per
-/// stream that ran dry), so its requests stay within twice an unfiltered page's.
-const MAX_ROUNDS: usize = 2;
-
 /// A decoded item with its sort key.
 fn keyed(item: Item, sort_attr: &str) -> Result<(String, Certification), StoreError> {
     let key = require_s(&item, sort_attr, "an index item")?.to_owned();
@@ -158,7 +135,8 @@ impl Store {
         let limit = limit.max(1) as usize;
         let need = skip.saturating_add(limit).saturating_add(1);
         let k = streams.len().max(1);
-        let allowed = items_allowed(need, &streams, b);
+        let dropped: usize = streams.iter().map(|s| s.dropped).sum();
+        let allowed = items_allowed(need, streams.len(), dropped, b);
         let budget = allowed.map(|(_, all)| all);
         // The first round asks each stream for its share of the page, within the budget.
         let mut batch = need.div_ceil(k) + 1;

@@ -5,7 +5,7 @@
 //! their number, from the expiry counts, and pages past them within its read budget
 //! (`read/merge.rs`), so what a list costs does not grow with them (issue 18).
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 
 use crate::domain::{Certification, Status};
 use crate::store::dynamo::attrs::s;
@@ -13,6 +13,7 @@ use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Cond, Expr};
 use crate::store::dynamo::handle::Store;
 use crate::store::read::merge::{IndexQuery, Order};
+use crate::store::read::past_days::before_today;
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::{from_item, shard_value};
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
@@ -29,7 +30,7 @@ fn known_per_shard(limit: u32) -> i32 {
 
 /// Items each shard's COUNT of today's lapsed records may read before the count falls back
 /// to today's expiry counts minus what expires later today (a stall within one day).
-const TODAY_PER_SHARD: i32 = 4;
+const TODAY_PER_SHARD: i32 = 2;
 
 /// What a list knows about the unflipped records matching its filters, and the items it read
 /// to know it.
@@ -132,16 +133,13 @@ impl Store {
         let out = query.limit(per_shard).send().await.map_err(classify)?;
         let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
         // Where it stopped: the `expires_at` its last evaluated `expiry_key` starts with.
-        let more_from = match out.last_evaluated_key {
-            None => None,
-            Some(k) => Some(
-                k.get(attr::EXPIRY_KEY)
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|v| DateTime::parse_from_rfc3339(v.split('#').next()?).ok())
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(DateTime::UNIX_EPOCH),
-            ),
-        };
+        // (A key it cannot read bounds nothing: the epoch, so every bucket since counts.)
+        let more_from = out.last_evaluated_key.map(|k| {
+            k.get(attr::EXPIRY_KEY)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|v| DateTime::parse_from_rfc3339(v.split('#').next()?).ok())
+                .map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+        });
         Ok(ShardRead { items, more_from, scanned: usize::try_from(out.scanned_count).unwrap_or(0) })
     }
 
@@ -159,26 +157,23 @@ impl Store {
         let today = now.date_naive();
         let start = today.and_time(NaiveTime::MIN).and_utc();
         let (plus, minus) = before_today(from.date_naive(), today);
-        let before = async {
-            let (p, m) =
-                futures::future::try_join(self.expiry_sum(cert_type, &plus), self.expiry_sum(cert_type, &minus))
-                    .await?;
-            Ok::<i64, StoreError>(p - m)
-        };
-        let (before, lapsed_today) = futures::future::try_join(
-            before,
+        let this_day = [Bucket::Day(today)];
+        // Every bucket in one read, with today's, which only the fallback needs: a second
+        // BatchGetItem after a failed COUNT would cost a request more than these 16 items.
+        let (sums, lapsed_today) = futures::future::try_join(
+            self.expiry_sums(mentor_id, cert_type, &[&plus, &minus, &this_day]),
             self.count_expiring(from.max(start), now, (mentor_id, cert_type), Some(TODAY_PER_SHARD)),
         )
         .await?;
+        let (before, today_n) = match sums.as_slice() {
+            [p, m, d] => (p - m, *d),
+            _ => return Err(StoreError::Internal("expiry sums: one per group".into())),
+        };
         if let Some(n) = lapsed_today {
             return Ok(before + i64::try_from(n).unwrap_or(i64::MAX));
         }
         let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
-        let (today_n, later) = futures::future::try_join(
-            self.expiry_sum(cert_type, &[Bucket::Day(today)]),
-            self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None),
-        )
-        .await?;
+        let later = self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None).await?;
         let later = later.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
         Ok(before + today_n - later)
     }
@@ -226,90 +221,5 @@ fn filter_by(e: &mut Expr, mentor_id: Option<&str>, cert_type: Option<&str>) {
     let of_type = cert_type.map(|t| e.eq(attr::CERT_TYPE, s(t)));
     if let Some(f) = Cond::all(of_mentor.into_iter().chain(of_type)) {
         e.filter(f);
-    }
-}
-
-/// Expiry buckets whose counts, the first summed less the second, give the stored-`active`
-/// records expiring from `from` to the day before `today`. Nothing matching expires before
-/// `from` (it is a lower bound of the unflipped ones' expiries), so the range may start at
-/// `from`'s year: whole years and months up to this month, then this month's days up to
-/// yesterday, or, when fewer, this month's count less its days from today on. At most ~11 +
-/// years + 16 buckets, whatever the table holds.
-fn before_today(from: NaiveDate, today: NaiveDate) -> (Vec<Bucket>, Vec<Bucket>) {
-    let Some(yesterday) = today.pred_opt() else { return (Vec::new(), Vec::new()) };
-    if from > yesterday {
-        return (Vec::new(), Vec::new());
-    }
-    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
-    let this_month = month_start(today);
-    let mut plus = Vec::new();
-    let mut first = from;
-    if from < this_month {
-        if let Some(last) = this_month.pred_opt() {
-            let year_start = NaiveDate::from_ymd_opt(from.year(), 1, 1).unwrap_or(from);
-            plus = Bucket::covering(year_start, last);
-        }
-        first = this_month;
-    }
-    if first > yesterday {
-        return (plus, Vec::new());
-    }
-    let forward: Vec<Bucket> = first.iter_days().take_while(|d| *d <= yesterday).map(Bucket::Day).collect();
-    let rest: Vec<Bucket> = today.iter_days().take_while(|d| month_start(*d) == this_month).map(Bucket::Day).collect();
-    if rest.len() + 1 < forward.len() {
-        plus.push(Bucket::Month(today.year(), today.month()));
-        (plus, rest)
-    } else {
-        plus.extend(forward);
-        (plus, Vec::new())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    /// How many times `d` is counted: once per bucket of `plus` holding it, less `minus`'s.
-    fn net(d: NaiveDate, (plus, minus): &(Vec<Bucket>, Vec<Bucket>)) -> i64 {
-        let held = |bs: &Vec<Bucket>| {
-            let of = Bucket::of(d.and_hms_opt(12, 0, 0).unwrap().and_utc());
-            bs.iter().filter(|b| of.contains(b)).count() as i64
-        };
-        held(plus) - held(minus)
-    }
-
-    #[test]
-    fn the_days_before_today_are_counted_once_and_today_on_never() {
-        let cases = [
-            ("2026-03-26", "2026-03-26", 0),
-            ("2026-03-20", "2026-03-26", 6),
-            // This month's count less its 6 days from today on, instead of 25 days.
-            ("2026-03-01", "2026-03-26", 7),
-            ("2025-11-15", "2026-03-26", 3 + 7),
-            ("2024-02-29", "2026-01-02", 2 + 1),
-        ];
-        for (from, today, n) in cases {
-            let (from, today) = (day(from), day(today));
-            let got = before_today(from, today);
-            assert_eq!(got.0.len() + got.1.len(), n, "{from}..{today}: {got:?}");
-            let mut d = from - TimeDelta::days(40);
-            while d < today + TimeDelta::days(40) {
-                let want = if d >= today {
-                    Some(0)
-                } else if d >= from {
-                    Some(1)
-                } else {
-                    None // before `from` nothing matches, so any count is right
-                };
-                if let Some(w) = want {
-                    assert_eq!(net(d, &got), w, "{from}..{today}: {d}");
-                }
-                d = d.succ_opt().unwrap();
-            }
-        }
     }
 }

@@ -21,18 +21,18 @@
 //! BatchGetItems, sent together. A mentor's keys are one item each: one mentor is not created
 //! 1,000 times a second. More shards can be added at any time (absent items count 0); fewer
 //! need a `recount`.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
 use tracing::instrument;
 
 use crate::domain::Status;
-use crate::store::dynamo::attrs::{get_n_or, n, s, Item};
+use crate::store::dynamo::attrs::{get_n_or, n, require_s, s, Item};
 use crate::store::dynamo::error::{built, classify, StoreError};
 use crate::store::dynamo::expr::{Expr, WithExpr};
 use crate::store::dynamo::handle::Store;
 use crate::store::schema::table::attr;
-use crate::store::write::expiry_counts::{Bucket, ExpiryKey, EXPIRY_COUNT_SHARDS};
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey};
 
 /// Shards of an unmentored key of a stored status other than `active`.
 pub const COUNT_SHARDS: u32 = 16;
@@ -101,6 +101,25 @@ impl CountKey {
     }
 }
 
+/// Adds `by` to `key`'s entry, dropping it when it nets to zero. Only that entry is looked at:
+/// `recount` folds every certification in, and re-filtering the whole map each time made it
+/// grow with certifications × keys (7 of its 9.5 s at 20k certifications).
+fn bump<K: Ord>(map: &mut BTreeMap<K, i64>, key: K, by: i64) {
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            *e.get_mut() += by;
+            if *e.get() == 0 {
+                e.remove();
+            }
+        }
+        std::collections::btree_map::Entry::Vacant(e) => {
+            if by != 0 {
+                e.insert(by);
+            }
+        }
+    }
+}
+
 /// Net changes to counts and expiry counts, zero entries dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deltas(BTreeMap<CountKey, i64>, BTreeMap<ExpiryKey, i64>);
@@ -109,20 +128,21 @@ impl Deltas {
     /// Adds `by` to the four keys a certification with these values counts under.
     pub fn add(&mut self, mentor_id: &str, cert_type: &str, status: Status, by: i64) {
         for k in CountKey::keys_of(mentor_id, cert_type, status) {
-            *self.0.entry(k).or_default() += by;
+            bump(&mut self.0, k, by);
         }
-        self.0.retain(|_, d| *d != 0);
     }
 
-    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry),
-    /// global and of `cert_type`: six keys.
-    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, cert_type: &str, by: i64) {
+    /// Adds `by` to the day, month and year expiry buckets of `at` (a stored-`active` expiry
+    /// of `mentor_id`'s record of type `cert_type`), global, of the type, of the mentor and of
+    /// both: twelve keys.
+    pub fn add_expiry(&mut self, at: chrono::DateTime<chrono::Utc>, mentor_id: &str, cert_type: &str, by: i64) {
         for b in Bucket::of(at) {
-            for k in [ExpiryKey::new(b, None), ExpiryKey::new(b, Some(cert_type))] {
-                *self.1.entry(k).or_default() += by;
+            for (m, t) in
+                [(None, None), (None, Some(cert_type)), (Some(mentor_id), None), (Some(mentor_id), Some(cert_type))]
+            {
+                bump(&mut self.1, ExpiryKey::new(b, m, t), by);
             }
         }
-        self.1.retain(|_, d| *d != 0);
     }
 
     /// Nothing changes.
@@ -148,14 +168,15 @@ fn random_shard(shards: u32) -> u32 {
 
 impl Store {
     /// The transaction parts that apply `deltas`: one `ADD` per key and per expiry key, on
-    /// a random shard. At most 8 counts (a status and type change) and 12 expiry counts (an
-    /// `active` record renewed into another year: 3 buckets out and 3 in, global and typed),
-    /// never both at once (both before and after `active`: no status change, 4 counts), so a
-    /// write is at most 1 + 4 + 12 = 17 parts (a status change: 1 + 8 + 6; a create with its
-    /// idempotency record: 1 + 1 + 4 + 6), far below TransactWriteItems' 100.
+    /// a random shard. At most 8 counts (a status and type change) and 24 expiry counts (an
+    /// `active` record renewed into another year with a type change: 3 buckets out and 3 in,
+    /// global, typed, the mentor's and the mentor's typed), never both at once (both before
+    /// and after `active`: no status change, 4 counts), so a write is at most 1 + 4 + 24 = 29
+    /// parts (a status change: 1 + 8 + 12; a create with its idempotency record:
+    /// 1 + 1 + 4 + 12), far below TransactWriteItems' 100 (`transition.rs` tests the worst).
     pub(crate) fn count_updates(&self, deltas: &Deltas) -> Result<Vec<TransactWriteItem>, StoreError> {
         let counts = deltas.iter().map(|(key, d)| (key.item_id(random_shard(key.shards())), d));
-        let expiry = deltas.expiry().map(|(k, d)| (k.item_id(random_shard(EXPIRY_COUNT_SHARDS)), d));
+        let expiry = deltas.expiry().map(|(k, d)| (k.item_id(random_shard(k.shards())), d));
         counts
             .chain(expiry)
             .map(|(shard, d)| {
@@ -179,14 +200,20 @@ impl Store {
     /// The sum of the count items `ids` (strongly consistent): one BatchGetItem per 100,
     /// sent together.
     pub(crate) async fn sum_items(&self, ids: &[String]) -> Result<i64, StoreError> {
-        // BatchGetItem takes 100 keys: the chunks go together.
-        let sums = futures::future::try_join_all(ids.chunks(100).map(|chunk| self.count_chunk(chunk))).await?;
-        Ok(sums.into_iter().sum())
+        Ok(self.count_values(ids).await?.values().sum())
     }
 
-    /// The sum of up to 100 count items, retrying what comes back unprocessed.
-    async fn count_chunk(&self, ids: &[String]) -> Result<i64, StoreError> {
-        let mut total = 0i64;
+    /// The value of each count item of `ids` that exists (strongly consistent): one
+    /// BatchGetItem per 100 ids, sent together.
+    pub(crate) async fn count_values(&self, ids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
+        // BatchGetItem takes 100 keys: the chunks go together.
+        let chunks = futures::future::try_join_all(ids.chunks(100).map(|chunk| self.count_chunk(chunk))).await?;
+        Ok(chunks.into_iter().flatten().collect())
+    }
+
+    /// Up to 100 count items' values, retrying what comes back unprocessed.
+    async fn count_chunk(&self, ids: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut values = Vec::new();
         let mut pending: Vec<Item> = ids.iter().map(|id| Item::from([(attr::ID.to_owned(), s(id))])).collect();
         for round in 0.. {
             if pending.is_empty() {
@@ -205,13 +232,13 @@ impl Store {
             let out =
                 self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(classify)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                total += count_of(&item)?;
+                values.push((require_s(&item, attr::ID, "count item")?.to_owned(), count_of(&item)?));
             }
             if let Some(left) = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
                 pending = left.keys;
             }
         }
-        Ok(total)
+        Ok(values)
     }
 }
 

@@ -122,12 +122,72 @@ pub(crate) fn deltas(t: &Transition) -> Deltas {
     for (standing, by) in t.tally() {
         d.add(&standing.mentor_id, &standing.cert_type, standing.status, by);
     }
-    for (at, cert_type, by) in t.expiry_tally() {
-        d.add_expiry(at, &cert_type, by);
+    for (e, by) in t.expiry_tally() {
+        d.add_expiry(e.expires_at, &e.mentor_id, &e.cert_type, by);
     }
     d
 }
 
 fn encode(r: &RenewalEntry) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(r).map_err(|err| StoreError::Internal(format!("encode a renewal entry: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{plan, Change, Stored};
+    use crate::domain::{Certification, CertificationPatch, NewCertification, Status};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// The transaction items of every planned update (every stored status × status asked ×
+    /// type change × `expires_at` change): the record, its counts and its expiry counts.
+    /// The worst is an `active` record renewed into another year with a type change:
+    /// 1 + 4 counts + 24 expiry counts = 29, far below TransactWriteItems' 100.
+    #[test]
+    fn the_largest_write_is_29_transaction_items() {
+        let now = t("2026-03-26T10:00:00Z");
+        let new = NewCertification {
+            mentor_id: "mentor-1".into(),
+            mentor_name: None,
+            cert_type: "peer".into(),
+            issued_at: t("2025-01-01T00:00:00Z"),
+            expires_at: t("2027-03-26T12:00:00Z"),
+        };
+        let base = Certification::new("cert-a".into(), new, now);
+        let expiries = [None, Some("2027-03-27T12:00:00Z"), Some("2028-03-26T12:00:00Z")];
+        let mut worst = (0, String::new());
+        for stored in [Status::Active, Status::Expired, Status::Suspended] {
+            let old = Certification { status: stored, ..base.clone() };
+            let asked = std::iter::once(None).chain(Status::ALL.map(Some));
+            for status in asked.filter(|s| *s != Some(Status::Expired)) {
+                for cert_type in [None, Some("lead".to_owned())] {
+                    for expires in expiries {
+                        let patch = CertificationPatch {
+                            status,
+                            cert_type: cert_type.clone(),
+                            expires_at: expires.map(t),
+                            ..Default::default()
+                        };
+                        let Ok(tr) = plan(Stored::Found(&old), Change::Update { id: "cert-a", patch: &patch, now })
+                        else {
+                            continue;
+                        };
+                        let d = deltas(&tr);
+                        let items = 1 + d.iter().count() + d.expiry().count();
+                        if items > worst.0 {
+                            worst = (items, format!("{stored:?} {patch:?}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(worst.0, 29, "{}", worst.1);
+        assert!(worst.1.starts_with("Active") && worst.1.contains("lead") && worst.1.contains("2028"), "{}", worst.1);
+        // A create: the record, its 4 counts and 12 expiry counts (its idempotency record aside).
+        let d = deltas(&plan(Stored::Unread, Change::Create(&base)).unwrap());
+        assert_eq!((d.iter().count(), d.expiry().count()), (4, 12));
+    }
 }
