@@ -17,7 +17,7 @@ use crate::store::read::past_days::before_today;
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::{from_item, shard_value};
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
-use crate::store::write::expiry_counts::Bucket;
+use crate::store::write::expiry_counts::{Bucket, ExpiryKey};
 
 /// Items each `active-by-expiry` shard is asked for (evaluated, before the list's filters):
 /// fewer past expiry on every shard means the list knows them all. About a quarter of the
@@ -158,22 +158,33 @@ impl Store {
         let start = today.and_time(NaiveTime::MIN).and_utc();
         let (plus, minus) = before_today(from.date_naive(), today);
         let this_day = [Bucket::Day(today)];
-        // Every bucket in one read, with today's, which only the fallback needs: a second
-        // BatchGetItem after a failed COUNT would cost a request more than these 16 items.
+        // Today's count is only needed if the COUNT of today's lapsed records falls short; it
+        // rides along in the same read when that costs no request more (100 keys a request).
+        let shards = ExpiryKey::new(this_day[0], mentor_id, cert_type).shards() as usize;
+        let keys = (plus.len() + minus.len()) * shards;
+        let along = keys.div_ceil(100).max(1) * 100 >= keys + shards;
+        let groups: Vec<&[Bucket]> = if along { vec![&plus, &minus, &this_day] } else { vec![&plus, &minus] };
         let (sums, lapsed_today) = futures::future::try_join(
-            self.expiry_sums(mentor_id, cert_type, &[&plus, &minus, &this_day]),
+            self.expiry_sums(mentor_id, cert_type, &groups),
             self.count_expiring(from.max(start), now, (mentor_id, cert_type), Some(TODAY_PER_SHARD)),
         )
         .await?;
-        let (before, today_n) = match sums.as_slice() {
-            [p, m, d] => (p - m, *d),
+        let before = match sums.as_slice() {
+            [p, m, ..] => p - m,
             _ => return Err(StoreError::Internal("expiry sums: one per group".into())),
         };
         if let Some(n) = lapsed_today {
             return Ok(before + i64::try_from(n).unwrap_or(i64::MAX));
         }
         let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
-        let later = self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None).await?;
+        let today_n = async {
+            match sums.get(2) {
+                Some(n) => Ok(*n),
+                None => self.expiry_sum(mentor_id, cert_type, &this_day).await,
+            }
+        };
+        let later = self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None);
+        let (today_n, later) = futures::future::try_join(today_n, later).await?;
         let later = later.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
         Ok(before + today_n - later)
     }
