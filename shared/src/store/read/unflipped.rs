@@ -13,11 +13,11 @@ use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Cond, Expr};
 use crate::store::dynamo::handle::Store;
 use crate::store::read::merge::{IndexQuery, Order};
-use crate::store::read::past_days::before_today;
+use crate::store::read::past_days::through_today;
 use crate::store::scan::by_expiry::{expiry_from, expiry_through};
 use crate::store::schema::item::{from_item, shard_value};
 use crate::store::schema::table::{attr, BY_EXPIRY, LIST_SHARDS};
-use crate::store::write::expiry_counts::{Bucket, ExpiryKey};
+use crate::store::write::expiry_counts::Bucket;
 
 /// Items each `active-by-expiry` shard is asked for (evaluated, before the list's filters):
 /// fewer past expiry on every shard means the list knows them all. About a quarter of the
@@ -29,7 +29,7 @@ fn known_per_shard(limit: u32) -> i32 {
 }
 
 /// Items each shard's COUNT of today's lapsed records may read before the count falls back
-/// to today's expiry counts minus what expires later today (a stall within one day).
+/// to today's expiry count less what expires later today.
 const TODAY_PER_SHARD: i32 = 2;
 
 /// What a list knows about the unflipped records matching its filters, and the items it read
@@ -143,11 +143,11 @@ impl Store {
         Ok(ShardRead { items, more_from, scanned: usize::try_from(out.scanned_count).unwrap_or(0) })
     }
 
-    /// How many stored-`active` records of the filters have `from <= expires_at <= now`:
-    /// the expiry counts from `from`'s day to yesterday ([`before_today`]), plus a COUNT of
-    /// today's (the unflipped ones alone: a flipped record left the index).
-    /// When today holds more than that COUNT may read, today's expiry count minus a COUNT of
-    /// what expires later today instead (the edge `/expiring` reads too).
+    /// How many stored-`active` records of the filters have `from <= expires_at <= now`.
+    /// When they all lapsed today (`from` is today: a short stall, or many expiring at one
+    /// instant), a COUNT of them, if it may read them all (≤ [`TODAY_PER_SHARD`] a shard).
+    /// Otherwise the expiry counts from `from`'s day through today ([`through_today`]), less
+    /// a COUNT of what expires later today (the edge `/expiring` reads too), read together.
     pub(super) async fn unflipped_count(
         &self,
         now: DateTime<Utc>,
@@ -156,37 +156,26 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let today = now.date_naive();
         let start = today.and_time(NaiveTime::MIN).and_utc();
-        let (plus, minus) = before_today(from.date_naive(), today);
-        let this_day = [Bucket::Day(today)];
-        // Today's count is only needed if the COUNT of today's lapsed records falls short; it
-        // rides along in the same read when that costs no request more (100 keys a request).
-        let shards = ExpiryKey::new(this_day[0], mentor_id, cert_type).shards() as usize;
-        let keys = (plus.len() + minus.len()) * shards;
-        let along = keys.div_ceil(100).max(1) * 100 >= keys + shards;
-        let groups: Vec<&[Bucket]> = if along { vec![&plus, &minus, &this_day] } else { vec![&plus, &minus] };
-        let (sums, lapsed_today) = futures::future::try_join(
-            self.expiry_sums(mentor_id, cert_type, &groups),
-            self.count_expiring(from.max(start), now, (mentor_id, cert_type), Some(TODAY_PER_SHARD)),
+        let filters = (mentor_id, cert_type);
+        if from >= start {
+            if let Some(n) = self.count_expiring(from, now, filters, Some(TODAY_PER_SHARD)).await? {
+                return Ok(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+        let buckets = through_today(from.date_naive(), today);
+        let adds: Vec<Bucket> = buckets.iter().filter(|(_, w)| *w > 0).map(|(b, _)| *b).collect();
+        let takes: Vec<Bucket> = buckets.iter().filter(|(_, w)| *w < 0).map(|(b, _)| *b).collect();
+        let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
+        let (sums, later) = futures::future::try_join(
+            self.expiry_sums(mentor_id, cert_type, &[&adds, &takes]),
+            self.count_expiring(now + TimeDelta::seconds(1), end, filters, None),
         )
         .await?;
-        let before = match sums.as_slice() {
-            [p, m, ..] => p - m,
-            _ => return Err(StoreError::Internal("expiry sums: one per group".into())),
-        };
-        if let Some(n) = lapsed_today {
-            return Ok(before + i64::try_from(n).unwrap_or(i64::MAX));
-        }
-        let end = start + TimeDelta::days(1) - TimeDelta::seconds(1);
-        let today_n = async {
-            match sums.get(2) {
-                Some(n) => Ok(*n),
-                None => self.expiry_sum(mentor_id, cert_type, &this_day).await,
-            }
-        };
-        let later = self.count_expiring(now + TimeDelta::seconds(1), end, (mentor_id, cert_type), None);
-        let (today_n, later) = futures::future::try_join(today_n, later).await?;
         let later = later.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        Ok(before + today_n - later)
+        match sums.as_slice() {
+            [a, t] => Ok(a - t - later),
+            _ => Err(StoreError::Internal("expiry sums: one per group".into())),
+        }
     }
 
     /// COUNT of the stored-`active` records (of the filters) with `first <= expires_at <=
