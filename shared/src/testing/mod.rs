@@ -84,6 +84,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// Whether this is the embedded engine (not an endpoint from `AWS_ENDPOINT_URL_DYNAMODB`).
+    pub fn embedded(&self) -> bool {
+        !self.external
+    }
+
     /// Embedded dynoxide, or the endpoint in `AWS_ENDPOINT_URL_DYNAMODB`.
     pub async fn start() -> Self {
         let counter = RequestCounter::default();

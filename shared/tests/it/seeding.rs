@@ -35,7 +35,8 @@ async fn put_stored_counts_what_recount_finds_and_leaves_the_stream_on() {
     assert!(report.keys > 0 && report.buckets > 0, "{report:?}");
     assert!(report.corrected.is_empty() && report.expiry_corrected.is_empty(), "{report:?}");
 
-    // The stream is on: a create after the seeding is on it; the seeded records are not.
+    // The stream is on: a create after the seeding is on it; on the embedded engine the seeded
+    // records are not (its stream is off while seeding; another endpoint's stays on).
     let created = certification("cert-after", "2027-01-01T00:00:00Z");
     db.store().create(&created).await.unwrap();
     let records = db.stream().await.drain().await.unwrap();
@@ -45,5 +46,9 @@ async fn put_stored_counts_what_recount_finds_and_leaves_the_stream_on() {
         .filter(|item| item.get("id").and_then(|v| v.as_s().ok()).is_some_and(|id| !id.contains('#')))
         .map(|item| from_item(item).unwrap().id)
         .collect();
-    assert_eq!(ids, ["cert-after"]);
+    if db.embedded() {
+        assert_eq!(ids, ["cert-after"]);
+    } else {
+        assert_eq!(ids.last().map(String::as_str), Some("cert-after"));
+    }
 }
