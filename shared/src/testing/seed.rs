@@ -4,7 +4,7 @@
 //! stream record with a `MAX` over every record the table's stream holds (no index, nothing
 //! trimmed), so with the stream on every write costs time in proportion to the writes before
 //! it: seeding 20,000 records slowed from 767 to 60 writes/s, and 100,000 took 83 minutes
-//! (with the stream off: 71 s, 10,000 in 5 s; `list_bench`, release build).
+//! (with the stream off: 82 s, 10,000 in 10 s; `list_bench`, release build).
 use std::collections::BTreeMap;
 use std::future::Future;
 
