@@ -1,5 +1,6 @@
 //! A list page's read budget: what a first or cursor page may read by Query before it ends
-//! short, and where such a page ends so that the next one neither skips nor repeats.
+//! short (`read/merge.rs` decides where such a page ends).
+
 /// What a page may still read when the merge starts.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Budget {

@@ -209,8 +209,7 @@ impl Store {
 
     /// One Query for each of the `dry` streams, sent together: `batch` items each, or
     /// `share` (of what is left of the budget) for a stream whose filter dropped items last
-    /// time. Returns the items read and
-    /// the items the filters kept.
+    /// time. Returns the items read and the items the filters kept.
     async fn refill(
         &self,
         streams: &mut [Stream],

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 
 use crate::domain::{Certification, Status};
-use crate::store::dynamo::attrs::s;
+use crate::store::dynamo::attrs::{s, Item};
 use crate::store::dynamo::error::{classify, StoreError};
 use crate::store::dynamo::expr::{Cond, Expr};
 use crate::store::dynamo::handle::Store;
@@ -57,9 +57,12 @@ pub(super) enum Unflipped {
 
 /// One shard's answer: the matching items it returned, and where it stopped if it has more.
 struct ShardRead {
+    shard: u32,
     items: Vec<Certification>,
     more_from: Option<DateTime<Utc>>,
     scanned: usize,
+    /// Where it stopped (`LastEvaluatedKey`), to read on from.
+    start: Option<Item>,
 }
 
 impl Store {
@@ -84,7 +87,8 @@ impl Store {
             return Ok(UnflippedRead { what: Unflipped::Known(known), read });
         }
         if whole {
-            let reads = (0..LIST_SHARDS).map(|shard| self.all_unflipped_in(shard, now, mentor_id, cert_type));
+            // Each shard reads on from where it stopped.
+            let reads = shards.into_iter().map(|r| self.rest_unflipped_in(r, now, mentor_id, cert_type));
             let shards = futures::future::try_join_all(reads).await?;
             let more = shards.iter().map(|(_, n)| n).sum::<usize>();
             let known = shards.into_iter().flat_map(|(items, _)| items).collect();
@@ -97,18 +101,22 @@ impl Store {
         Ok(UnflippedRead { what: Unflipped::Many { from }, read })
     }
 
-    /// One shard of `active-by-expiry` up to `now`, every page, and the items read.
-    async fn all_unflipped_in(
+    /// A shard's first read and the rest of it up to `now`, every page, and the items the
+    /// rest read.
+    async fn rest_unflipped_in(
         &self,
-        shard: u32,
+        first: ShardRead,
         now: DateTime<Utc>,
         mentor_id: Option<&str>,
         cert_type: Option<&str>,
     ) -> Result<(Vec<Certification>, usize), StoreError> {
+        let (mut items, mut read) = (first.items, 0usize);
+        if first.start.is_none() {
+            return Ok((items, read));
+        }
         let e = of_filters(mentor_id, cert_type);
-        let query = self.active_by_expiry(shard, e, |e, key| e.lt(key, expiry_through(now)))?;
-        let mut pages = query.into_paginator().send();
-        let (mut items, mut read) = (Vec::new(), 0usize);
+        let query = self.active_by_expiry(first.shard, e, |e, key| e.lt(key, expiry_through(now)))?;
+        let mut pages = query.set_exclusive_start_key(first.start).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(classify)?;
             read += usize::try_from(page.scanned_count).unwrap_or(0);
@@ -134,13 +142,14 @@ impl Store {
         let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
         // Where it stopped: the `expires_at` its last evaluated `expiry_key` starts with.
         // (A key it cannot read bounds nothing: the epoch, so every bucket since counts.)
-        let more_from = out.last_evaluated_key.map(|k| {
+        let more_from = out.last_evaluated_key.as_ref().map(|k| {
             k.get(attr::EXPIRY_KEY)
                 .and_then(|v| v.as_s().ok())
                 .and_then(|v| DateTime::parse_from_rfc3339(v.split('#').next()?).ok())
                 .map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc))
         });
-        Ok(ShardRead { items, more_from, scanned: usize::try_from(out.scanned_count).unwrap_or(0) })
+        let scanned = usize::try_from(out.scanned_count).unwrap_or(0);
+        Ok(ShardRead { shard, items, more_from, scanned, start: out.last_evaluated_key })
     }
 
     /// How many stored-`active` records of the filters have `from <= expires_at <= now`.
