@@ -101,19 +101,21 @@ impl Store {
         cert_type: Option<&str>,
         groups: &[&[Bucket]],
     ) -> Result<Vec<i64>, StoreError> {
-        let ids = |buckets: &[Bucket]| -> Vec<String> {
-            buckets
-                .iter()
-                .map(|b| ExpiryKey::new(*b, mentor_id, cert_type))
-                .flat_map(|k| (0..k.shards()).map(move |sh| k.item_id(sh)))
-                .collect()
-        };
+        let ids: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|b| ExpiryKey::new(*b, mentor_id, cert_type))
+                    .flat_map(|k| (0..k.shards()).map(move |sh| k.item_id(sh)))
+                    .collect()
+            })
+            .collect();
         // A bucket may be in two groups; BatchGetItem refuses a key twice.
-        let mut all: Vec<String> = groups.iter().flat_map(|g| ids(g)).collect();
+        let mut all: Vec<String> = ids.iter().flatten().cloned().collect();
         all.sort_unstable();
         all.dedup();
         let values = self.count_values(&all).await?;
-        Ok(groups.iter().map(|g| ids(g).iter().filter_map(|id| values.get(id)).sum()).collect())
+        Ok(ids.iter().map(|g| g.iter().filter_map(|id| values.get(id)).sum()).collect())
     }
 
     /// How many items `q` matches: COUNT Queries, every page (the SDK's paginator).

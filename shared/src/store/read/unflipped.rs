@@ -4,6 +4,7 @@
 //! there are more (a stalled scan, thousands expiring at one instant), a list reads only
 //! their number, from the expiry counts, and pages past them within its read budget
 //! (`read/merge.rs`), so what a list costs does not grow with them (issue 18).
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 
@@ -101,6 +102,19 @@ impl Store {
         Ok(UnflippedRead { what: Unflipped::Many { from }, read })
     }
 
+    /// The Query for one shard's stored-`active` records of the filters with `expires_at <= now`.
+    fn lapsed_in(
+        &self,
+        shard: u32,
+        now: DateTime<Utc>,
+        mentor_id: Option<&str>,
+        cert_type: Option<&str>,
+    ) -> Result<QueryFluentBuilder, StoreError> {
+        let mut e = Expr::new();
+        filter_by(&mut e, mentor_id, cert_type);
+        self.active_by_expiry(shard, e, |e, key| e.lt(key, expiry_through(now)))
+    }
+
     /// A shard's first read and the rest of it up to `now`, every page, and the items the
     /// rest read.
     async fn rest_unflipped_in(
@@ -114,8 +128,7 @@ impl Store {
         if first.start.is_none() {
             return Ok((items, read));
         }
-        let e = of_filters(mentor_id, cert_type);
-        let query = self.active_by_expiry(first.shard, e, |e, key| e.lt(key, expiry_through(now)))?;
+        let query = self.lapsed_in(first.shard, now, mentor_id, cert_type)?;
         let mut pages = query.set_exclusive_start_key(first.start).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(classify)?;
@@ -136,9 +149,7 @@ impl Store {
         cert_type: Option<&str>,
         per_shard: i32,
     ) -> Result<ShardRead, StoreError> {
-        let e = of_filters(mentor_id, cert_type);
-        let query = self.active_by_expiry(shard, e, |e, key| e.lt(key, expiry_through(now)))?;
-        let out = query.limit(per_shard).send().await.map_err(classify)?;
+        let out = self.lapsed_in(shard, now, mentor_id, cert_type)?.limit(per_shard).send().await.map_err(classify)?;
         let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<Result<_, _>>()?;
         // Where it stopped: the `expires_at` its last evaluated `expiry_key` starts with.
         // (A key it cannot read bounds nothing: the epoch, so every bucket since counts.)
@@ -215,13 +226,6 @@ impl Store {
         let counts = futures::future::try_join_all(counts).await?;
         Ok(counts.into_iter().sum())
     }
-}
-
-/// A filter on the list's `mentor_id` and `cert_type`, for `active-by-expiry` Queries.
-fn of_filters(mentor_id: Option<&str>, cert_type: Option<&str>) -> Expr {
-    let mut e = Expr::new();
-    filter_by(&mut e, mentor_id, cert_type);
-    e
 }
 
 /// Adds the list's `mentor_id` and `cert_type` (those given) to `e`'s filter.

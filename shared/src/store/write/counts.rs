@@ -261,8 +261,8 @@ mod tests {
         assert_eq!(CountKey::parse("cert-01"), None);
         assert_eq!(CountKey::parse("count#m=*#t=*#s=gone#00"), None);
         // Expiry counts share the prefix, and are no `CountKey`.
-        assert!(Bucket::Year(2027).item_id(0).starts_with(COUNT_ID_PREFIX));
-        assert_eq!(CountKey::parse(&Bucket::Year(2027).item_id(0)), None);
+        assert!(ExpiryKey::new(Bucket::Year(2027), None, None).item_id(0).starts_with(COUNT_ID_PREFIX));
+        assert_eq!(CountKey::parse(&ExpiryKey::new(Bucket::Year(2027), None, None).item_id(0)), None);
     }
 
     /// A record of `mentor_id` moving from (type, status) `from` to `to`.

@@ -44,11 +44,6 @@ impl Bucket {
         [Bucket::Day(d), Bucket::Month(d.year(), d.month()), Bucket::Year(d.year())]
     }
 
-    /// The id of this bucket's global count item `shard` (`ExpiryKey::item_id`).
-    pub fn item_id(&self, shard: u32) -> String {
-        format!("{PREFIX}{}#{shard:02}", self.part())
-    }
-
     /// The bucket's part of an id: `d#2027-03-26`, `m#2027-03` or `y#2027`.
     fn part(&self) -> String {
         match self {
@@ -184,7 +179,7 @@ mod tests {
         }
         // The global ids are the ones deployed before typed counts, the typed ones before
         // mentors' counts.
-        assert_eq!(Bucket::Day(day("2027-03-26")).item_id(3), "count#x=d#2027-03-26#03");
+        assert_eq!(ExpiryKey::new(Bucket::Day(day("2027-03-26")), None, None).item_id(3), "count#x=d#2027-03-26#03");
         assert_eq!(ExpiryKey::new(Bucket::Month(2027, 3), None, None).item_id(0), "count#x=m#2027-03#00");
         assert_eq!(ExpiryKey::new(Bucket::Year(2027), None, Some("peer")).item_id(15), "count#x=y#2027#t=peer#15");
         let mentor = ExpiryKey::new(Bucket::Day(day("2027-03-26")), Some("mentor-42"), None);
